@@ -1,0 +1,31 @@
+import express, { type Express } from 'express';
+import type { Runtime } from '../shared/runtime/runtime';
+import { httpRequestDuration } from '../shared/observability/metrics';
+import { directoryRoutes } from './directory/directoryRoutes';
+import { healthRoutes } from './health/healthRoutes';
+import { authenticate } from './http/auth';
+import { errorHandler, routeNotFound } from './http/errorHandler';
+
+/** Builds the HTTP API around an open runtime; no listening, so tests can drive it in-process. */
+export function createApp(runtime: Runtime): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((req, res, next) => {
+    const stop = httpRequestDuration.startTimer({ method: req.method });
+    res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
+    next();
+  });
+  app.use(healthRoutes(runtime));
+
+  const api = express.Router();
+  api.use(authenticate(runtime.config.apiKeys));
+  api.use(express.json({ limit: '100kb' }));
+  api.use(directoryRoutes());
+  api.use((req) => routeNotFound(req));
+  app.use('/api', api);
+
+  app.use((req) => routeNotFound(req));
+  app.use(errorHandler);
+  return app;
+}

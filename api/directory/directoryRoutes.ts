@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { createCustomField, listCustomFields } from '../../shared/directory/customFieldDirectory';
+import { createGroup, deleteGroup, listGroups } from '../../shared/directory/groupDirectory';
+import { allow } from '../http/auth';
+
+/** Groups and custom fields that CSV rows may name. Support may read them; only admins change them. */
+export function directoryRoutes(): Router {
+  const router = Router();
+  router.get('/groups', allow('support'), async (_req, res) => {
+    res.json({ items: await listGroups() });
+  });
+  router.post('/groups', allow(), async (req, res) => {
+    res.status(201).json(await createGroup(req.body));
+  });
+  router.delete('/groups/:id', allow(), async (req, res) => {
+    await deleteGroup(req.params.id as string);
+    res.status(204).end();
+  });
+  router.get('/custom-fields', allow('support'), async (_req, res) => {
+    res.json({ items: await listCustomFields() });
+  });
+  router.post('/custom-fields', allow(), async (req, res) => {
+    res.status(201).json(await createCustomField(req.body));
+  });
+  return router;
+}

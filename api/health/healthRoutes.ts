@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { mongoIsReachable } from '../../shared/database/mongoConnection';
+import { metricsRegistry } from '../../shared/observability/metrics';
+import type { Runtime } from '../../shared/runtime/runtime';
+
+export function healthRoutes(runtime: Runtime): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [mongo, redis] = await Promise.all([mongoIsReachable(), redisIsReachable(runtime)]);
+    res.status(mongo && redis ? 200 : 503).json({ status: mongo && redis ? 'ready' : 'not_ready', checks: { mongo, redis } });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+  return router;
+}
+
+async function redisIsReachable(runtime: Runtime): Promise<boolean> {
+  try {
+    const answer = await Promise.race([
+      runtime.redis.ping(),
+      new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 1000).unref()),
+    ]);
+    return answer === 'PONG';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,40 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { ApiRole } from '../../shared/config/config';
+import { AppError } from '../../shared/errors/appError';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    apiRole?: ApiRole;
+  }
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Bearer-key authentication. Keys are compared as fixed-length digests in constant time so the
+ * response time says nothing about how much of a guessed key was right.
+ */
+export function authenticate(apiKeys: ReadonlyMap<string, ApiRole>) {
+  const known = [...apiKeys].map(([key, role]) => ({ digest: digest(key), role }));
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const match = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
+    if (!match) {
+      throw new AppError('unauthenticated', 'missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
+    }
+    const presented = digest(match[1].trim());
+    const found = known.find((entry) => timingSafeEqual(entry.digest, presented));
+    if (!found) throw new AppError('unauthenticated', 'invalid_api_key', 'The API key is not valid. Check it with your administrator.');
+    req.apiRole = found.role;
+    next();
+  };
+}
+
+/** Admins may do everything; other roles only what is listed. */
+export function allow(...roles: ApiRole[]) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const role = req.apiRole;
+    if (role === 'admin' || (role && roles.includes(role))) return next();
+    throw new AppError('forbidden', 'forbidden', `This needs the admin role; your key has the ${role ?? 'no'} role.`);
+  };
+}

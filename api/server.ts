@@ -1,0 +1,30 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Runtime } from '../shared/runtime/runtime';
+import { logger } from '../shared/observability/logger';
+import { createApp } from './app';
+
+export interface ApiServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens with the app on the configured port; `close` stops accepting and drains requests. */
+export async function startApiServer(runtime: Runtime, port = runtime.config.port): Promise<ApiServer> {
+  const app = createApp(runtime);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  logger.info({ port: actualPort }, 'API listening');
+  return {
+    server,
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}

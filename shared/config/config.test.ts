@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from './config';
+
+const valid = {
+  MONGO_URL: 'mongodb://localhost:27017/users',
+  REDIS_URL: 'redis://localhost:6379',
+  SMTP_URL: 'smtp://localhost:1025',
+  API_KEYS: 'admin:s3cret-admin,support:0ther-support',
+};
+
+describe('configuration from the environment', () => {
+  test('a complete environment gives typed settings with the documented defaults', () => {
+    const config = loadConfig(valid);
+    expect(config.port).toBe(3000);
+    expect(config.importChunkSize).toBe(1000);
+    expect(config.maxUploadBytes).toBe(200 * 1024 * 1024);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.apiKeys.get('s3cret-admin')).toBe('admin');
+    expect(config.apiKeys.get('0ther-support')).toBe('support');
+  });
+
+  test.each([
+    ['MONGO_URL', { MONGO_URL: undefined }],
+    ['MONGO_URL', { MONGO_URL: 'postgres://x' }],
+    ['REDIS_URL', { REDIS_URL: undefined }],
+    ['SMTP_URL', { SMTP_URL: 'http://mail' }],
+    ['API_KEYS', { API_KEYS: undefined }],
+    ['API_KEYS', { API_KEYS: 'owner:abcdefghij' }],
+    ['API_KEYS', { API_KEYS: 'admin:short' }],
+    ['PORT', { PORT: 'eighty' }],
+    ['IMPORT_CHUNK_SIZE', { IMPORT_CHUNK_SIZE: '0' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'not a url' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('a bad %s fails at start-up with a message naming it', (variable, change) => {
+    const attempt = () => loadConfig({ ...valid, ...change });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^Invalid configuration:\\n(.*\\n)*\\s+${variable} `, 'm'));
+  });
+
+  test('a bad key never appears in the error message', () => {
+    expect(() => loadConfig({ ...valid, API_KEYS: 'admin:tiny' })).not.toThrow(/tiny/);
+  });
+});

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+export type ApiRole = 'admin' | 'support';
+
+const apiKeys = z
+  .string({ error: 'is required: comma-separated role:key pairs, e.g. admin:s3cret,support:0ther' })
+  .transform((value, ctx) => {
+    const keys = new Map<string, ApiRole>();
+    for (const pair of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+      const separator = pair.indexOf(':');
+      const role = pair.slice(0, separator).trim();
+      const key = pair.slice(separator + 1).trim();
+      if (separator < 1 || (role !== 'admin' && role !== 'support')) {
+        ctx.addIssue({ code: 'custom', message: `has an entry with role "${separator < 1 ? '' : role}": each entry must be admin:<key> or support:<key>` });
+      } else if (key.length < 8) {
+        ctx.addIssue({ code: 'custom', message: `the ${role} key must be at least 8 characters long` });
+      } else {
+        keys.set(key, role);
+      }
+    }
+    if (keys.size === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one key, e.g. admin:s3cret-key' });
+    return keys;
+  });
+
+const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+
+const environment = z.object({
+  MONGO_URL: z.string({ error: 'is required, e.g. mongodb://localhost:27017/users' }).regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+  REDIS_URL: z.string({ error: 'is required, e.g. redis://localhost:6379' }).regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
+  SMTP_URL: z.string({ error: 'is required, e.g. smtp://localhost:1025' }).regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://'),
+  MAIL_FROM: z.string().min(3).default('User directory <no-reply@localhost>'),
+  PUBLIC_URL: z.url({ error: 'must be the absolute URL users reach the service at, e.g. https://users.example.com' }).optional(),
+  API_KEYS: apiKeys,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  IMPORT_CHUNK_SIZE: positiveInt(1000, 10_000),
+  WORKER_CONCURRENCY: positiveInt(2, 64),
+  MAX_UPLOAD_MB: positiveInt(200, 10_240),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ORG_NAME: z.string().min(1).default('Your organisation'),
+  QUEUE_PREFIX: z.string().regex(/^[\w:-]+$/).default('user-import'),
+});
+
+export interface Config {
+  mongoUrl: string;
+  redisUrl: string;
+  smtpUrl: string;
+  mailFrom: string;
+  publicUrl: string;
+  apiKeys: ReadonlyMap<string, ApiRole>;
+  port: number;
+  importChunkSize: number;
+  workerConcurrency: number;
+  maxUploadBytes: number;
+  logLevel: string;
+  orgName: string;
+  /** Redis key prefix of every queue: lets several deployments (or test files) share a Redis. */
+  queuePrefix: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * The only place that reads the environment. Fails with every bad variable named, so a
+ * deployment that forgot one learns which from the first log line.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    mongoUrl: e.MONGO_URL,
+    redisUrl: e.REDIS_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    apiKeys: e.API_KEYS,
+    port: e.PORT,
+    importChunkSize: e.IMPORT_CHUNK_SIZE,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
+    logLevel: e.LOG_LEVEL,
+    orgName: e.ORG_NAME,
+    queuePrefix: e.QUEUE_PREFIX,
+  };
+}

@@ -1,0 +1,40 @@
+import mongoose from 'mongoose';
+import { logger } from '../observability/logger';
+
+/**
+ * Opens the mongoose connection every model in shared/ is registered on. `dbName` overrides
+ * the database of the URL; tests use it to give every test file a database of its own.
+ */
+export async function connectMongo(url: string, options: { dbName?: string } = {}): Promise<mongoose.Connection> {
+  mongoose.set('strictQuery', true);
+  await mongoose.connect(url, {
+    dbName: options.dbName,
+    serverSelectionTimeoutMS: 10_000,
+    // Indexes are created explicitly at start-up (ensureIndexes) so that a unique index that
+    // cannot be built fails loudly instead of in the background.
+    autoIndex: false,
+  });
+  logger.debug({ db: mongoose.connection.name }, 'connected to MongoDB');
+  return mongoose.connection;
+}
+
+export async function ensureIndexes(): Promise<void> {
+  for (const model of Object.values(mongoose.connection.models)) {
+    await model.createIndexes();
+  }
+}
+
+export async function disconnectMongo(): Promise<void> {
+  await mongoose.disconnect();
+}
+
+export async function mongoIsReachable(): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (!db || mongoose.connection.readyState !== 1) return false;
+  try {
+    await db.admin().ping();
+    return true;
+  } catch {
+    return false;
+  }
+}

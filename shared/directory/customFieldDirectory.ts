@@ -1,0 +1,32 @@
+import { conflict, invalidInput } from '../errors/appError';
+import { CustomFieldModel } from './customFieldModel';
+
+export interface CustomFieldView {
+  key: string;
+  label: string;
+}
+
+/** Definition order is export column order. */
+export async function listCustomFields(): Promise<CustomFieldView[]> {
+  const fields = await CustomFieldModel.find({}, { key: 1, label: 1 }).sort({ createdAt: 1, _id: 1 }).lean();
+  return fields.map(({ key, label }) => ({ key, label }));
+}
+
+export async function createCustomField(input: unknown): Promise<CustomFieldView> {
+  const body = (input ?? {}) as { key?: unknown; label?: unknown };
+  const key = typeof body.key === 'string' ? body.key.trim() : '';
+  const label = typeof body.label === 'string' ? body.label.trim() : '';
+  if (!/^[a-z][a-z0-9_]{0,49}$/.test(key)) {
+    throw invalidInput('invalid_custom_field', 'The key must start with a lower-case letter and contain only a-z, 0-9 and _ (at most 50), e.g. {"key": "jobtitle", "label": "Job title"}.');
+  }
+  if (!label || label.length > 100) throw invalidInput('invalid_custom_field', 'Give the field a label of at most 100 characters, e.g. "Job title".');
+  const existing = await CustomFieldModel.findOne({ $or: [{ key }, { label }] }).lean();
+  if (existing) throw conflict('custom_field_exists', `A custom field with the key "${existing.key}" or the label "${existing.label}" already exists.`);
+  try {
+    await CustomFieldModel.create({ key, label });
+  } catch (error) {
+    if ((error as { code?: number }).code === 11000) throw conflict('custom_field_exists', `A custom field with the key "${key}" already exists.`);
+    throw error;
+  }
+  return { key, label };
+}

@@ -1,0 +1,32 @@
+/**
+ * The product's error family. Each kind says what went wrong in the caller's terms; the HTTP
+ * entry point maps kinds to status codes in one place (api/http/errorHandler.ts), so domain
+ * code never thinks in status codes.
+ */
+export type ErrorKind =
+  | 'invalid_input'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unprocessable'
+  | 'unavailable';
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly kind: ErrorKind,
+    /** Stable, machine-readable code, e.g. `unknown_columns`. */
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const invalidInput = (code: string, message: string, details?: unknown) => new AppError('invalid_input', code, message, details);
+export const notFound = (what: string) => new AppError('not_found', 'not_found', `${what} was not found.`);
+export const conflict = (code: string, message: string, details?: unknown) => new AppError('conflict', code, message, details);

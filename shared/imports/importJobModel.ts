@@ -1,0 +1,57 @@
+import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+
+export const IMPORT_STATUSES = ['queued', 'validating', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+export const FINAL_STATUSES: readonly ImportStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
+
+const countsSchema = new Schema(
+  {
+    total: { type: Number, default: 0 },
+    processed: { type: Number, default: 0 },
+    created: { type: Number, default: 0 },
+    updated: { type: Number, default: 0 },
+    unchanged: { type: Number, default: 0 },
+    failed: { type: Number, default: 0 },
+    invited: { type: Number, default: 0 },
+  },
+  { _id: false },
+);
+
+const importJobSchema = new Schema(
+  {
+    status: { type: String, enum: IMPORT_STATUSES, required: true, default: 'queued' },
+    fileName: { type: String, required: true },
+    /** The upload in GridFS; retries reuse it, so every worker on every machine can read it. */
+    fileId: { type: Schema.Types.ObjectId, required: true },
+    fileSize: { type: Number, required: true },
+    /** Detected at upload, so the worker decodes exactly as the door check did. */
+    encoding: { type: String, enum: ['utf8', 'windows-1252'], required: true },
+    delimiter: { type: String, enum: [',', ';'], required: true },
+    headers: { type: [String], required: true },
+    settings: {
+      sendInvitations: { type: Boolean, default: false },
+      groupsMode: { type: String, enum: ['add', 'replace'], default: 'add' },
+      rolesMode: { type: String, enum: ['add', 'replace'], default: 'add' },
+      dryRun: { type: Boolean, default: false },
+    },
+    counts: { type: countsSchema, default: () => ({}) },
+    /**
+     * Data rows (1-based, in file order) whose effects and counts are committed. Written in the
+     * same update as the counts, so a resumed job never counts a row twice.
+     */
+    checkpointRow: { type: Number, default: 0 },
+    retryOf: { type: Schema.Types.ObjectId, default: null },
+    /** With `retryOf`: re-run only the rows that failed in that job. */
+    onlyFailedRows: { type: Boolean, default: false },
+    cancelRequested: { type: Boolean, default: false },
+    requestedBy: { type: String },
+    failureReason: { type: String },
+    startedAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+  },
+  { timestamps: true, versionKey: false },
+);
+importJobSchema.index({ createdAt: -1, _id: -1 }, { name: 'newest_first' });
+
+export type ImportJobDocument = InferSchemaType<typeof importJobSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');

@@ -1,0 +1,43 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config';
+import { connectMongo, disconnectMongo, ensureIndexes } from '../database/mongoConnection';
+import { connectRedis, createImportQueue, type ImportJobPayload } from '../queues/queues';
+import { setLogLevel } from '../observability/logger';
+// Registering the models before ensureIndexes() runs.
+import '../directory/userModel';
+import '../directory/groupModel';
+import '../directory/customFieldModel';
+import '../imports/importJobModel';
+import '../imports/importRowErrorModel';
+
+/** The connections both processes share: opened once at start, closed once at shutdown. */
+export interface Runtime {
+  config: Config;
+  redis: Redis;
+  importQueue: Queue<ImportJobPayload>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Overrides the database named in MONGO_URL (tests: one database per test file). */
+  dbName?: string;
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  setLogLevel(config.logLevel);
+  await connectMongo(config.mongoUrl, { dbName: options.dbName });
+  await ensureIndexes();
+  const redis = connectRedis(config.redisUrl);
+  const importQueue = createImportQueue(redis, config.queuePrefix);
+  return {
+    config,
+    redis,
+    importQueue,
+    async close() {
+      await importQueue.close();
+      redis.disconnect();
+      await disconnectMongo();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { startTestService, type TestService } from '../support/testService';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService();
+});
+afterAll(() => service.stop());
+
+describe('groups', () => {
+  test('When an admin creates a group, then it is listed and a second one with the same name is a 409', async () => {
+    const created = await service.asAdmin().post('/api/groups').send({ name: 'Marketing' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(String), name: 'Marketing' });
+
+    const again = await service.asAdmin().post('/api/groups').send({ name: 'Marketing' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toContain('Marketing');
+
+    const list = await service.asAdmin().get('/api/groups');
+    expect(list.body.items).toEqual([created.body]);
+  });
+
+  test.each([
+    [{}, 'name'],
+    [{ name: '   ' }, 'name'],
+    [{ name: 'a;b' }, ';'],
+    [{ name: 'x'.repeat(101) }, '100'],
+  ])('When the group %j is invalid, then it is a 400 that says what to fix', async (body, hint) => {
+    const response = await service.asAdmin().post('/api/groups').send(body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain(hint);
+  });
+
+  test('When a group is deleted, then it disappears and deleting it again is a 404', async () => {
+    const created = await service.asAdmin().post('/api/groups').send({ name: 'Operations' });
+    expect((await service.asAdmin().delete(`/api/groups/${created.body.id}`)).status).toBe(204);
+    expect((await service.asAdmin().delete(`/api/groups/${created.body.id}`)).status).toBe(404);
+    const list = await service.asAdmin().get('/api/groups');
+    expect(list.body.items.map((group: { name: string }) => group.name)).not.toContain('Operations');
+  });
+});
+
+describe('custom fields', () => {
+  test('When an admin defines custom fields, then they are listed in definition order', async () => {
+    expect((await service.asAdmin().post('/api/custom-fields').send({ key: 'jobtitle', label: 'Job title' })).status).toBe(201);
+    expect((await service.asAdmin().post('/api/custom-fields').send({ key: 'department', label: 'Department' })).status).toBe(201);
+    const list = await service.asSupport().get('/api/custom-fields');
+    expect(list.body.items).toEqual([
+      { key: 'jobtitle', label: 'Job title' },
+      { key: 'department', label: 'Department' },
+    ]);
+  });
+
+  test('When a key or label already exists, then it is a 409', async () => {
+    await service.asAdmin().post('/api/custom-fields').send({ key: 'region', label: 'Region' });
+    expect((await service.asAdmin().post('/api/custom-fields').send({ key: 'region', label: 'Area' })).status).toBe(409);
+    expect((await service.asAdmin().post('/api/custom-fields').send({ key: 'area', label: 'Region' })).status).toBe(409);
+  });
+
+  test('When the key is not a simple identifier, then it is a 400 that shows an example', async () => {
+    const response = await service.asAdmin().post('/api/custom-fields').send({ key: 'Job Title', label: 'Job title' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain('jobtitle');
+  });
+});

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import supertest from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../../api/app';
+import { loadConfig, type Config } from '../../shared/config/config';
+import { openRuntime, type Runtime } from '../../shared/runtime/runtime';
+
+export const ADMIN_KEY = 'test-admin-key';
+export const SUPPORT_KEY = 'test-support-key';
+
+export interface TestService {
+  runtime: Runtime;
+  app: Express;
+  config: Config;
+  /** supertest agent with the admin key already set. */
+  asAdmin(): ReturnType<typeof authorised>;
+  asSupport(): ReturnType<typeof authorised>;
+  anonymous(): supertest.Agent;
+  stop(): Promise<void>;
+}
+
+function authorised(app: Express, key: string) {
+  return supertest.agent(app).set('Authorization', `Bearer ${key}`);
+}
+
+/**
+ * Starts the real service in-process against the suite's MongoDB and Redis (from globalSetup),
+ * with a database and queue prefix of its own so test files never see each other's data.
+ */
+export async function startTestService(overrides: Partial<Record<string, string>> = {}): Promise<TestService> {
+  const isolation = randomBytes(4).toString('hex');
+  const config = loadConfig({
+    ...process.env,
+    SMTP_URL: 'smtp://127.0.0.1:1',
+    API_KEYS: `admin:${ADMIN_KEY},support:${SUPPORT_KEY}`,
+    QUEUE_PREFIX: `test-${isolation}`,
+    ...overrides,
+  });
+  const runtime = await openRuntime(config, { dbName: `test_${isolation}` });
+  const app = createApp(runtime);
+  return {
+    runtime,
+    app,
+    config,
+    asAdmin: () => authorised(app, ADMIN_KEY),
+    asSupport: () => authorised(app, SUPPORT_KEY),
+    anonymous: () => supertest.agent(app),
+    async stop() {
+      const mongoose = await import('mongoose');
+      await mongoose.connection.db?.dropDatabase();
+      await runtime.importQueue.obliterate({ force: true }).catch(() => undefined);
+      await runtime.close();
+    },
+  };
+}
