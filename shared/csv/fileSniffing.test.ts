@@ -1,0 +1,40 @@
+import iconv from 'iconv-lite';
+import { sniffCsvHead } from './fileSniffing';
+
+const sniff = (bytes: Buffer, complete = true) => sniffCsvHead(bytes, { complete });
+
+describe('recognising what was uploaded from its first bytes', () => {
+  test('a UTF-8 file with a BOM is UTF-8 and the BOM is not part of the text', () => {
+    const result = sniff(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Email,First Name\nzoë@example.com,Zoë\n')]));
+    expect(result).toEqual({ ok: true, encoding: 'utf8', text: 'Email,First Name\nzoë@example.com,Zoë\n' });
+  });
+
+  test('a UTF-8 file without a BOM is UTF-8', () => {
+    expect(sniff(Buffer.from('Email\r\nrené@example.com\r\n'))).toMatchObject({ ok: true, encoding: 'utf8' });
+  });
+
+  test('a Windows-1252 file from an older Excel is read with its accents', () => {
+    const result = sniff(iconv.encode('Email;First Name\nrene@example.com;René\n', 'windows-1252'));
+    expect(result).toEqual({ ok: true, encoding: 'windows-1252', text: 'Email;First Name\nrene@example.com;René\n' });
+  });
+
+  test('a head cut in the middle of a UTF-8 character is still UTF-8', () => {
+    const bytes = Buffer.from('Email\nzoë');
+    expect(sniff(bytes.subarray(0, bytes.length - 1), false)).toMatchObject({ ok: true, encoding: 'utf8' });
+  });
+
+  test.each([
+    ['an empty file', Buffer.alloc(0), 'empty'],
+    ['a file of blank lines', Buffer.from('\r\n\r\n  \n'), 'empty'],
+    ['a BOM and nothing else', Buffer.from([0xef, 0xbb, 0xbf]), 'empty'],
+    ['an .xlsx workbook', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), 'spreadsheet'],
+    ['an old .xls workbook', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1]), 'spreadsheet'],
+    ['a UTF-16 text export', Buffer.from([0xff, 0xfe, 0x45, 0x00]), 'binary'],
+    ['a file with NUL bytes', Buffer.from([0x45, 0x6d, 0x00, 0x61]), 'binary'],
+    ['a PNG image', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'binary'],
+  ])('%s is refused as %s with a message that says what to do', (_name, bytes, reason) => {
+    const result = sniff(bytes);
+    expect(result).toMatchObject({ ok: false, reason });
+    if (!result.ok && reason !== 'empty') expect(result.message).toContain('Save As');
+  });
+});

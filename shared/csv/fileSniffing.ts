@@ -1,0 +1,66 @@
+import iconv from 'iconv-lite';
+
+export type TextEncoding = 'utf8' | 'windows-1252';
+
+export type SniffResult =
+  | { ok: true; encoding: TextEncoding; text: string }
+  | { ok: false; reason: 'empty' | 'spreadsheet' | 'binary'; message: string };
+
+const SAVE_AS_CSV = 'In Excel use File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)" and upload that file.';
+
+/**
+ * Decides from the first bytes of an upload whether it is text at all and how it is encoded.
+ * Excel saves CSV as UTF-8 with a BOM, UTF-8 without one, or (older versions) Windows-1252;
+ * anything that is not valid UTF-8 is read as Windows-1252, which decodes every byte.
+ */
+export function sniffCsvHead(head: Buffer, { complete }: { complete: boolean }): SniffResult {
+  if (head.length === 0 || head.toString('latin1').trim() === '' || (head.length === 3 && isUtf8Bom(head))) {
+    return { ok: false, reason: 'empty', message: `The file is empty. Export your users first, edit that file and upload it.` };
+  }
+  if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
+    return { ok: false, reason: 'spreadsheet', message: `This is an Excel workbook (.xlsx) or another zip file, not a CSV file. ${SAVE_AS_CSV}` };
+  }
+  if (head.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))) {
+    return { ok: false, reason: 'spreadsheet', message: `This is an old Excel workbook (.xls), not a CSV file. ${SAVE_AS_CSV}` };
+  }
+  if (isUtf16Bom(head)) {
+    return { ok: false, reason: 'binary', message: `The file is saved as UTF-16 ("Unicode Text"), which is not supported. ${SAVE_AS_CSV}` };
+  }
+  if (head.includes(0) || hasControlBytes(head)) {
+    return { ok: false, reason: 'binary', message: `The file is not text: it contains binary data. ${SAVE_AS_CSV}` };
+  }
+  const encoding: TextEncoding = isValidUtf8(head, complete) ? 'utf8' : 'windows-1252';
+  return { ok: true, encoding, text: decode(head, encoding) };
+}
+
+export function decode(bytes: Buffer, encoding: TextEncoding): string {
+  // iconv-lite drops a leading UTF-8 BOM, so headers never start with U+FEFF.
+  return iconv.decode(bytes, encoding);
+}
+
+function isUtf8Bom(bytes: Buffer): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+function isUtf16Bom(bytes: Buffer): boolean {
+  return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+}
+
+/** C0 control bytes other than tab, LF, CR and form feed never occur in a spreadsheet's CSV. */
+function hasControlBytes(bytes: Buffer): boolean {
+  for (const byte of bytes) {
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c) return true;
+  }
+  return false;
+}
+
+/** The head may end in the middle of a multi-byte character; that is not invalid. */
+function isValidUtf8(bytes: Buffer, complete: boolean): boolean {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    decoder.decode(bytes, { stream: !complete });
+    return true;
+  } catch {
+    return false;
+  }
+}

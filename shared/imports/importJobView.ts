@@ -1,0 +1,60 @@
+import { FINAL_STATUSES, type ImportJobDocument } from './importJobModel';
+
+/** A job as the API shows it (DESIGN section 4). */
+export interface ImportJobView {
+  id: string;
+  status: ImportJobDocument['status'];
+  fileName: string;
+  settings: { sendInvitations: boolean; groupsMode: 'add' | 'replace'; rolesMode: 'add' | 'replace'; dryRun: boolean };
+  counts: { total: number; processed: number; created: number; updated: number; unchanged: number; failed: number; invited: number };
+  progress: number;
+  rowsPerSecond: number | null;
+  etaSeconds: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  retryOf: string | null;
+  onlyFailedRows: boolean;
+  failureReason?: string;
+}
+
+export function toImportJobView(job: ImportJobDocument, now = new Date()): ImportJobView {
+  const counts = {
+    total: job.counts?.total ?? 0,
+    processed: job.counts?.processed ?? 0,
+    created: job.counts?.created ?? 0,
+    updated: job.counts?.updated ?? 0,
+    unchanged: job.counts?.unchanged ?? 0,
+    failed: job.counts?.failed ?? 0,
+    invited: job.counts?.invited ?? 0,
+  };
+  const finished = FINAL_STATUSES.includes(job.status);
+  const progress = finished && job.status !== 'cancelled' && job.status !== 'failed'
+    ? 100
+    : counts.total > 0 ? Math.min(100, Math.floor((counts.processed / counts.total) * 1000) / 10) : 0;
+  const elapsedSeconds = job.startedAt ? ((job.finishedAt ?? now).getTime() - job.startedAt.getTime()) / 1000 : 0;
+  const rowsPerSecond = elapsedSeconds > 0 && counts.processed > 0 ? Math.round((counts.processed / elapsedSeconds) * 10) / 10 : null;
+  const etaSeconds = finished ? 0 : rowsPerSecond ? Math.ceil((counts.total - counts.processed) / rowsPerSecond) : null;
+  const view: ImportJobView = {
+    id: String(job._id),
+    status: job.status,
+    fileName: job.fileName,
+    settings: {
+      sendInvitations: job.settings?.sendInvitations ?? false,
+      groupsMode: job.settings?.groupsMode ?? 'add',
+      rolesMode: job.settings?.rolesMode ?? 'add',
+      dryRun: job.settings?.dryRun ?? false,
+    },
+    counts,
+    progress,
+    rowsPerSecond,
+    etaSeconds,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    retryOf: job.retryOf ? String(job.retryOf) : null,
+    onlyFailedRows: job.onlyFailedRows ?? false,
+  };
+  if (job.failureReason) view.failureReason = job.failureReason;
+  return view;
+}

@@ -1,0 +1,27 @@
+import { AppError } from '../errors/appError';
+import { parseImportSettings } from './importSettings';
+
+describe('upload settings', () => {
+  test('no settings mean: no invitations, add for groups and roles, a real run', () => {
+    expect(parseImportSettings({})).toEqual({ sendInvitations: false, groupsMode: 'add', rolesMode: 'add', dryRun: false });
+  });
+
+  test('form text fields are read as the admin chose them', () => {
+    expect(parseImportSettings({ sendInvitations: 'true', groupsMode: 'replace', rolesMode: 'add', dryRun: 'false' })).toEqual({
+      sendInvitations: true,
+      groupsMode: 'replace',
+      rolesMode: 'add',
+      dryRun: false,
+    });
+  });
+
+  test.each([
+    [{ groupsMode: 'merge' }, 'groupsMode must be "add" or "replace"'],
+    [{ rolesMode: 'REPLACE' }, 'rolesMode must be "add" or "replace"'],
+    [{ sendInvitations: 'yes please' }, 'sendInvitations must be true or false'],
+    [{ dryRun: 'maybe' }, 'dryRun must be true or false'],
+  ])('%j is refused with a message naming the setting', (fields, message) => {
+    expect(() => parseImportSettings(fields)).toThrow(AppError);
+    expect(() => parseImportSettings(fields)).toThrow(message);
+  });
+});
