@@ -1,0 +1,79 @@
+import { Long, type Document } from 'bson';
+import { Query } from 'mingo';
+import { adoptLongs, exportDocument } from '../bsonValues';
+import type { CursorRegistry, Presenter } from '../cursors';
+import { CommandError, asCommandError } from '../errors';
+import { mingoOptions, type MatchOptions } from '../query';
+import type { Store } from '../store';
+
+export interface ConnectionInfo {
+  id: number;
+  remoteAddress: string;
+}
+
+export interface CommandContext {
+  store: Store;
+  cursors: CursorRegistry;
+  connection: ConnectionInfo;
+  /** The command's `$db`. */
+  database: string;
+  /** Live connection count, for serverStatus. */
+  connectionCount(): number;
+  startedAt: number;
+}
+
+/** Handlers run synchronously, so every command is atomic with respect to every other. */
+export type CommandHandler = (command: Document, context: CommandContext) => Document;
+
+/** The collection a command names in its first field, validated like mongod does. */
+export function collectionArgument(command: Document): string {
+  const [name, value] = Object.entries(command)[0];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new CommandError(73, 'InvalidNamespace', `collection name has invalid type ${typeof value} for command '${name}'`);
+  }
+  return value;
+}
+
+/** A numeric command field, which clients may send as int32, int64 or double. */
+export function numberArgument(value: unknown, fallback: number): number;
+export function numberArgument(value: unknown, fallback?: number): number | undefined;
+export function numberArgument(value: unknown, fallback?: number): number | undefined {
+  if (value instanceof Long) return value.toNumber();
+  if (typeof value === 'number') return value;
+  return fallback;
+}
+
+/** A filter, pipeline or other user value, brought to mingo's value model. */
+export function userValue<T>(value: T): T {
+  return adoptLongs(value) as T;
+}
+
+export function matchOptions(command: Document): MatchOptions {
+  return { collation: command.collation, variables: command.let };
+}
+
+/** Turns stored documents into what the client receives, applying a find-style projection. */
+export function projector(filter: Document, projection: Document | undefined, options: MatchOptions): Presenter {
+  if (!projection || Object.keys(projection).length === 0) return (docs) => docs.map((doc) => exportDocument(doc));
+  const positional = Object.keys(projection).some((path) => path.endsWith('.$'));
+  let query: Query;
+  try {
+    query = new Query(positional ? filter : {}, mingoOptions(options));
+  } catch (error) {
+    throw asCommandError(error);
+  }
+  return (docs) => {
+    let projected: Document[];
+    try {
+      projected = query.find<Document>(docs, projection).all();
+    } catch (error) {
+      throw asCommandError(error);
+    }
+    // Without a positional path the query is {}, so mingo projects every input, in order. A
+    // positional projection re-applies the filter, which an updated document may no longer pass.
+    if (projected.length !== docs.length) {
+      throw new CommandError(51246, 'Location51246', "Executor error during find command :: caused by :: positional operator '.$' couldn't find a matching element in the array");
+    }
+    return projected.map((doc, i) => exportDocument(doc, docs[i]));
+  };
+}
