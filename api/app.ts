@@ -2,6 +2,9 @@ import express, { type Express } from 'express';
 import type { Runtime } from '../shared/runtime/runtime';
 import { httpRequestDuration } from '../shared/observability/metrics';
 import { directoryRoutes } from './directory/directoryRoutes';
+import { exportRoutes } from './directory/exportRoutes';
+import { importRoutes } from './imports/importRoutes';
+import { openapiDocument } from './openapi/openapiDocument';
 import { healthRoutes } from './health/healthRoutes';
 import { authenticate } from './http/auth';
 import { errorHandler, routeNotFound } from './http/errorHandler';
@@ -21,7 +24,12 @@ export function createApp(runtime: Runtime): Express {
   const api = express.Router();
   api.use(authenticate(runtime.config.apiKeys));
   api.use(express.json({ limit: '100kb' }));
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openapiDocument);
+  });
   api.use(directoryRoutes());
+  api.use(exportRoutes());
+  api.use(importRoutes(runtime));
   api.use((req) => routeNotFound(req));
   app.use('/api', api);
 

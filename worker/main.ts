@@ -9,7 +9,7 @@ runProcess('worker', async () => {
   const importWorker = startImportWorker(runtime);
   logger.info({ concurrency: runtime.config.workerConcurrency }, 'worker ready');
   return async () => {
-    // close() waits for the running job to reach a safe point before giving it back.
+    // Running imports are handed back at their next chunk boundary and resumed elsewhere.
     await importWorker.close();
     await runtime.close();
   };

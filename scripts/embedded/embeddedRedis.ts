@@ -3,24 +3,26 @@ import net from 'node:net';
 
 export interface EmbeddedRedis {
   url: string;
-  source: 'REDIS_URL' | 'local 6379' | 'spawned redis-server';
+  source: 'REDIS_URL' | 'local' | 'spawned redis-server';
   stop(): Promise<void>;
 }
 
 interface Options {
   log: (message: string) => void;
+  /** The port a local Redis is looked for on before one is spawned. */
+  localPort?: number;
 }
 
 /** REDIS_URL → 127.0.0.1:6379 when it answers PING → a redis-server spawned from PATH. */
-export async function resolveRedis({ log }: Options): Promise<EmbeddedRedis> {
+export async function resolveRedis({ log, localPort = 6379 }: Options): Promise<EmbeddedRedis> {
   const url = process.env.REDIS_URL;
   if (url) {
     log(`Redis: using REDIS_URL`);
     return { url, source: 'REDIS_URL', stop: async () => {} };
   }
-  if (await answersPing('127.0.0.1', 6379)) {
-    log('Redis: using 127.0.0.1:6379');
-    return { url: 'redis://127.0.0.1:6379', source: 'local 6379', stop: async () => {} };
+  if (await answersPing('127.0.0.1', localPort)) {
+    log(`Redis: using 127.0.0.1:${localPort}`);
+    return { url: `redis://127.0.0.1:${localPort}`, source: 'local', stop: async () => {} };
   }
   const port = await freePort();
   const child = spawn(

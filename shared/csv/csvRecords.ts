@@ -11,7 +11,7 @@ export type CsvDelimiter = ',' | ';';
  * parser buffer's worth of the file is ever in memory.
  */
 export async function* readCsvRecords(bytes: Readable, encoding: TextEncoding, delimiter: CsvDelimiter): AsyncGenerator<string[]> {
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: false, newline: '\n' }) as unknown as NodeJS.ReadWriteStream & AsyncIterable<string[]>;
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: false, newline: '\n' }) as unknown as NodeJS.ReadWriteStream;
   const decoder = iconv.decodeStream(encoding);
   const failed = new Promise<never>((_, reject) => {
     bytes.once('error', reject);
@@ -20,7 +20,7 @@ export async function* readCsvRecords(bytes: Readable, encoding: TextEncoding, d
   });
   failed.catch(() => undefined);
   bytes.pipe(decoder).pipe(new LineBreakNormaliser()).pipe(parser);
-  const iterator = parser[Symbol.asyncIterator]();
+  const iterator = (parser as unknown as AsyncIterable<string[]>)[Symbol.asyncIterator]();
   try {
     while (true) {
       const next = await Promise.race([iterator.next(), failed]);

@@ -5,10 +5,11 @@ import { logger } from '../observability/logger';
  * Opens the mongoose connection every model in shared/ is registered on. `dbName` overrides
  * the database of the URL; tests use it to give every test file a database of its own.
  */
-export async function connectMongo(url: string, options: { dbName?: string } = {}): Promise<mongoose.Connection> {
+export async function connectMongo(url: string, options: { dbName?: string; monitorCommands?: boolean } = {}): Promise<mongoose.Connection> {
   mongoose.set('strictQuery', true);
   await mongoose.connect(url, {
     dbName: options.dbName,
+    monitorCommands: options.monitorCommands ?? false,
     serverSelectionTimeoutMS: 10_000,
     // Indexes are created explicitly at start-up (ensureIndexes) so that a unique index that
     // cannot be built fails loudly instead of in the background.

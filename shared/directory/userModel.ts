@@ -15,6 +15,14 @@ const userSchema = new Schema(
     passwordHash: { type: String, select: false },
     externalId: { type: String },
     customFields: { type: Schema.Types.Mixed, default: () => ({}) },
+    /**
+     * The import row that last wrote this user and what it did. A chunk replayed after a crash
+     * finds its own earlier write here and counts it as it was counted the first time.
+     */
+    lastImport: {
+      type: new Schema({ jobId: Schema.Types.ObjectId, row: Number, outcome: { type: String, enum: ['created', 'updated'] } }, { _id: false }),
+      default: undefined,
+    },
   },
   { timestamps: true, minimize: false, versionKey: false },
 );

@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
+import type { ImportSettings } from './importSettings';
 
 export const IMPORT_STATUSES = ['queued', 'validating', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
@@ -55,3 +56,13 @@ importJobSchema.index({ createdAt: -1, _id: -1 }, { name: 'newest_first' });
 
 export type ImportJobDocument = InferSchemaType<typeof importJobSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');
+
+/** The job's settings with every default filled in. */
+export function jobSettings(job: Pick<ImportJobDocument, 'settings'>): ImportSettings {
+  return {
+    sendInvitations: job.settings?.sendInvitations ?? false,
+    groupsMode: job.settings?.groupsMode ?? 'add',
+    rolesMode: job.settings?.rolesMode ?? 'add',
+    dryRun: job.settings?.dryRun ?? false,
+  };
+}

@@ -1,11 +1,12 @@
-import { FINAL_STATUSES, type ImportJobDocument } from './importJobModel';
+import { FINAL_STATUSES, jobSettings, type ImportJobDocument } from './importJobModel';
+import type { ImportSettings } from './importSettings';
 
 /** A job as the API shows it (DESIGN section 4). */
 export interface ImportJobView {
   id: string;
   status: ImportJobDocument['status'];
   fileName: string;
-  settings: { sendInvitations: boolean; groupsMode: 'add' | 'replace'; rolesMode: 'add' | 'replace'; dryRun: boolean };
+  settings: ImportSettings;
   counts: { total: number; processed: number; created: number; updated: number; unchanged: number; failed: number; invited: number };
   progress: number;
   rowsPerSecond: number | null;
@@ -39,12 +40,7 @@ export function toImportJobView(job: ImportJobDocument, now = new Date()): Impor
     id: String(job._id),
     status: job.status,
     fileName: job.fileName,
-    settings: {
-      sendInvitations: job.settings?.sendInvitations ?? false,
-      groupsMode: job.settings?.groupsMode ?? 'add',
-      rolesMode: job.settings?.rolesMode ?? 'add',
-      dryRun: job.settings?.dryRun ?? false,
-    },
+    settings: jobSettings(job),
     counts,
     progress,
     rowsPerSecond,

@@ -22,11 +22,13 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** Overrides the database named in MONGO_URL (tests: one database per test file). */
   dbName?: string;
+  /** Emit the driver's command events (tests count the commands an import sends). */
+  monitorCommands?: boolean;
 }
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   setLogLevel(config.logLevel);
-  await connectMongo(config.mongoUrl, { dbName: options.dbName });
+  await connectMongo(config.mongoUrl, { dbName: options.dbName, monitorCommands: options.monitorCommands });
   await ensureIndexes();
   const redis = connectRedis(config.redisUrl);
   const importQueue = createImportQueue(redis, config.queuePrefix);

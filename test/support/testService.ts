@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../shared/config/config';
 import { openRuntime, type Runtime } from '../../shared/runtime/runtime';
+import { startImportWorker, type ImportWorker } from '../../worker/importWorker';
 
 export const ADMIN_KEY = 'test-admin-key';
 export const SUPPORT_KEY = 'test-support-key';
@@ -16,6 +18,8 @@ export interface TestService {
   asAdmin(): ReturnType<typeof authorised>;
   asSupport(): ReturnType<typeof authorised>;
   anonymous(): supertest.Agent;
+  /** The import worker, when started with `{ worker: true }`. */
+  worker?: ImportWorker;
   stop(): Promise<void>;
 }
 
@@ -27,7 +31,10 @@ function authorised(app: Express, key: string) {
  * Starts the real service in-process against the suite's MongoDB and Redis (from globalSetup),
  * with a database and queue prefix of its own so test files never see each other's data.
  */
-export async function startTestService(overrides: Partial<Record<string, string>> = {}): Promise<TestService> {
+export async function startTestService(
+  overrides: Partial<Record<string, string>> = {},
+  options: { worker?: boolean; monitorCommands?: boolean } = {},
+): Promise<TestService> {
   const isolation = randomBytes(4).toString('hex');
   const config = loadConfig({
     ...process.env,
@@ -36,9 +43,11 @@ export async function startTestService(overrides: Partial<Record<string, string>
     QUEUE_PREFIX: `test-${isolation}`,
     ...overrides,
   });
-  const runtime = await openRuntime(config, { dbName: `test_${isolation}` });
+  const runtime = await openRuntime(config, { dbName: `test_${isolation}`, monitorCommands: options.monitorCommands });
   const app = createApp(runtime);
+  const worker = options.worker ? startImportWorker(runtime) : undefined;
   return {
+    worker,
     runtime,
     app,
     config,
@@ -46,7 +55,7 @@ export async function startTestService(overrides: Partial<Record<string, string>
     asSupport: () => authorised(app, SUPPORT_KEY),
     anonymous: () => supertest.agent(app),
     async stop() {
-      const mongoose = await import('mongoose');
+      await worker?.close();
       await mongoose.connection.db?.dropDatabase();
       await runtime.importQueue.obliterate({ force: true }).catch(() => undefined);
       await runtime.close();

@@ -1,0 +1,69 @@
+import { Router, type Request } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import multer from 'multer';
+import { AppError, invalidInput } from '../../shared/errors/appError';
+import { errorReportCsv } from '../../shared/imports/errorReport';
+import { cancelImportJob, getImportJob, listImportJobs, retryImportJob } from '../../shared/imports/importJobs';
+import { toImportJobView } from '../../shared/imports/importJobView';
+import { startImport } from '../../shared/imports/startImport';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { allow } from '../http/auth';
+import { HEAD_BYTES, gridfsUploadStorage, type StoredUpload } from './gridfsUploadStorage';
+
+export function importRoutes(runtime: Runtime): Router {
+  const router = Router();
+  const upload = multer({
+    storage: gridfsUploadStorage(),
+    limits: { fileSize: runtime.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 },
+  });
+  const { importQueue } = runtime;
+
+  router.post('/imports', allow(), requireMultipart, upload.single('file'), async (req, res) => {
+    if (!req.file) throw invalidInput('missing_file', 'Attach the CSV file as the multipart field "file".');
+    const stored = req.file as unknown as StoredUpload & Express.Multer.File;
+    const view = await startImport(
+      { fileId: stored.fileId, fileName: stored.originalname, size: stored.size, head: stored.head, headIsWholeFile: stored.size <= HEAD_BYTES },
+      req.body ?? {},
+      req.apiRole ?? 'admin',
+      importQueue,
+    );
+    res.status(202).location(`/api/imports/${view.id}`).json(view);
+  });
+
+  router.get('/imports', allow('support'), async (req, res) => {
+    res.json(await listImportJobs(req.query));
+  });
+
+  router.get('/imports/:id', allow('support'), async (req, res) => {
+    res.json(toImportJobView(await getImportJob(req.params.id as string)));
+  });
+
+  router.get('/imports/:id/errors.csv', allow('support'), async (req, res) => {
+    const job = await getImportJob(req.params.id as string);
+    res.type('text/csv; charset=utf-8').attachment(`${baseName(job.fileName)}-errors.csv`);
+    await pipeline(Readable.from(errorReportCsv(job)), res);
+  });
+
+  router.post('/imports/:id/retry', allow('support'), async (req, res) => {
+    const view = await retryImportJob(req.params.id as string, req.body, req.apiRole ?? 'support', importQueue);
+    res.status(202).location(`/api/imports/${view.id}`).json(view);
+  });
+
+  router.post('/imports/:id/cancel', allow('support'), async (req, res) => {
+    res.json(await cancelImportJob(req.params.id as string));
+  });
+
+  return router;
+}
+
+function requireMultipart(req: Request, _res: unknown, next: () => void): void {
+  if (!req.is('multipart/form-data')) {
+    throw new AppError('unsupported_media_type', 'not_multipart', 'Upload the CSV as multipart/form-data with the file in the field "file".');
+  }
+  next();
+}
+
+function baseName(fileName: string): string {
+  return fileName.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || 'import';
+}

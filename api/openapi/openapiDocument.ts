@@ -1,0 +1,128 @@
+/** The HTTP contract (DESIGN.md section 4) as OpenAPI 3.1, served at /api/openapi.json. */
+const error = { $ref: '#/components/responses/Error' };
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ImportJob' } } } });
+const csvResponse = (description: string) => ({ description, content: { 'text/csv': { schema: { type: 'string' } } } });
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [String(code), error]));
+
+export const openapiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'User CSV import service',
+    version: '0.1.0',
+    description: 'Bulk management of a learning platform\'s user directory through CSV files. Roles: `admin` may do everything; `support` may read jobs, download error reports, retry and cancel.',
+  },
+  security: [{ apiKey: [] }],
+  paths: {
+    '/api/imports': {
+      post: {
+        summary: 'Upload a CSV and queue its import (admin)',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: {
+                  file: { type: 'string', format: 'binary' },
+                  sendInvitations: { type: 'string', enum: ['true', 'false'] },
+                  groupsMode: { type: 'string', enum: ['add', 'replace'] },
+                  rolesMode: { type: 'string', enum: ['add', 'replace'] },
+                  dryRun: { type: 'string', enum: ['true', 'false'] },
+                },
+              },
+            },
+          },
+        },
+        responses: { '202': jobResponse('Queued; `Location` names the job'), ...errors(400, 401, 403, 413, 415) },
+      },
+      get: {
+        summary: 'List imports, newest first',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of jobs',
+            content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/ImportJob' } }, nextCursor: { type: ['string', 'null'] } } } } },
+          },
+          ...errors(400, 401),
+        },
+      },
+    },
+    '/api/imports/{id}': { get: { summary: 'One import with its progress', parameters: [idParam], responses: { '200': jobResponse('The job'), ...errors(401, 404) } } },
+    '/api/imports/{id}/errors.csv': {
+      get: { summary: 'Failed rows as CSV, re-uploadable after fixing', parameters: [idParam], responses: { '200': csvResponse('Original columns plus Error'), ...errors(401, 404) } },
+    },
+    '/api/imports/{id}/retry': {
+      post: {
+        summary: 'Re-run an ended import on the same file and settings',
+        parameters: [idParam],
+        requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { only: { type: 'string', enum: ['failed'] } } } } } },
+        responses: { '202': jobResponse('The new job'), ...errors(400, 401, 404, 409) },
+      },
+    },
+    '/api/imports/{id}/cancel': { post: { summary: 'Cancel a queued or running import', parameters: [idParam], responses: { '200': jobResponse('The job'), ...errors(401, 404, 409) } } },
+    '/api/users/export.csv': { get: { summary: 'All users as CSV (admin)', responses: { '200': csvResponse('UTF-8 with BOM'), ...errors(401, 403) } } },
+    '/api/groups': {
+      get: { summary: 'User groups', responses: { '200': { description: 'Groups', content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Group' } } } } } } }, ...errors(401) } },
+      post: {
+        summary: 'Create a group (admin)',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 100 } } } } } },
+        responses: { '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/Group' } } } }, ...errors(400, 401, 403, 409) },
+      },
+    },
+    '/api/groups/{id}': { delete: { summary: 'Delete a group and take it off every user (admin)', parameters: [idParam], responses: { '204': { description: 'Deleted' }, ...errors(401, 403, 404) } } },
+    '/api/custom-fields': {
+      get: { summary: 'Custom field definitions, in export column order', responses: { '200': { description: 'Fields', content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/CustomField' } } } } } } }, ...errors(401) } },
+      post: {
+        summary: 'Define a custom field (admin)',
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/CustomField' } } } },
+        responses: { '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/CustomField' } } } }, ...errors(400, 401, 403, 409) },
+      },
+    },
+    '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'Up' } } } },
+    '/readyz': { get: { security: [], summary: 'Readiness: MongoDB and Redis reachable', responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } } } },
+    '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition format' } } } },
+  },
+  components: {
+    securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A key from API_KEYS' } },
+    responses: {
+      Error: {
+        description: 'An error that says what to do',
+        content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } } } },
+      },
+    },
+    schemas: {
+      Group: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+      CustomField: { type: 'object', required: ['key', 'label'], properties: { key: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,49}$' }, label: { type: 'string' } } },
+      ImportJob: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          status: { type: 'string', enum: ['queued', 'validating', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] },
+          fileName: { type: 'string' },
+          settings: {
+            type: 'object',
+            properties: { sendInvitations: { type: 'boolean' }, groupsMode: { enum: ['add', 'replace'] }, rolesMode: { enum: ['add', 'replace'] }, dryRun: { type: 'boolean' } },
+          },
+          counts: {
+            type: 'object',
+            properties: Object.fromEntries(['total', 'processed', 'created', 'updated', 'unchanged', 'failed', 'invited'].map((name) => [name, { type: 'integer' }])),
+          },
+          progress: { type: 'number', minimum: 0, maximum: 100 },
+          rowsPerSecond: { type: ['number', 'null'] },
+          etaSeconds: { type: ['number', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
+          startedAt: { type: ['string', 'null'], format: 'date-time' },
+          finishedAt: { type: ['string', 'null'], format: 'date-time' },
+          retryOf: { type: ['string', 'null'] },
+          onlyFailedRows: { type: 'boolean' },
+          failureReason: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,29 @@
+import { neutraliseFormula } from '../csv/spreadsheetSafety';
+import { UTF8_BOM, batchLines, csvLine } from '../csv/csvWriting';
+import { ERROR_COLUMN } from '../csv/userColumns';
+import type { ImportJobDocument } from './importJobModel';
+import { ImportRowErrorModel } from './importRowErrorModel';
+
+/**
+ * The failed rows of a job as CSV: the file's own columns (password blank) plus an Error
+ * column. Fixed in Excel, it can be uploaded as it is: imports ignore the Error column.
+ */
+export async function* errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
+  yield UTF8_BOM + csvLine([...job.headers, ERROR_COLUMN]);
+  async function* lines() {
+    const cursor = ImportRowErrorModel.find({ jobId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });
+    for await (const failure of cursor) {
+      const cells = job.headers.map((_header, index) => failure.cells[index] ?? '');
+      yield csvLine([...cells.map(neutraliseRawCell), `Row ${failure.row}: ${failure.messages.join(' ')}`]);
+    }
+  }
+  yield* batchLines(lines());
+}
+
+/**
+ * Cells here are as the admin's file had them, guard quotes included; only a cell that would
+ * start a formula gets one, so the re-uploaded file reads exactly as the original did.
+ */
+function neutraliseRawCell(cell: string): string {
+  return cell.startsWith("'") ? cell : neutraliseFormula(cell);
+}

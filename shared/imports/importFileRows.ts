@@ -1,0 +1,26 @@
+import type { ObjectId } from 'mongodb';
+import { openUploadReadStream } from '../database/uploadStore';
+import { isBlankRecord, readCsvRecords, type CsvDelimiter } from '../csv/csvRecords';
+import type { TextEncoding } from '../csv/fileSniffing';
+
+export interface ImportFile {
+  fileId: ObjectId;
+  encoding: TextEncoding;
+  delimiter: CsvDelimiter;
+}
+
+export interface DataRow {
+  /** 1 = first data row. Blank rows keep their number so numbers match the spreadsheet. */
+  row: number;
+  record: string[];
+}
+
+/** Streams the data rows of a stored upload out of GridFS, header and blank rows left out. */
+export async function* readDataRows(file: ImportFile): AsyncGenerator<DataRow> {
+  let row = -1;
+  for await (const record of readCsvRecords(openUploadReadStream(file.fileId), file.encoding, file.delimiter)) {
+    row += 1;
+    if (row === 0 || isBlankRecord(record)) continue;
+    yield { row, record };
+  }
+}

@@ -1,0 +1,63 @@
+import type { Queue } from 'bullmq';
+import { Types } from 'mongoose';
+import { conflict, invalidInput, notFound } from '../errors/appError';
+import { enqueueImport, type ImportJobPayload } from '../queues/queues';
+import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from './importJobModel';
+import { toImportJobView, type ImportJobView } from './importJobView';
+
+export async function getImportJob(id: string): Promise<ImportJobDocument> {
+  const job = Types.ObjectId.isValid(id) ? await ImportJobModel.findById(id).lean<ImportJobDocument>() : null;
+  if (!job) throw notFound(`Import ${id}`);
+  return job;
+}
+
+/** Newest first, paged by an opaque cursor (the last job's id: ids grow with creation time). */
+export async function listImportJobs(query: { limit?: unknown; cursor?: unknown }): Promise<{ items: ImportJobView[]; nextCursor: string | null }> {
+  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidInput('invalid_limit', 'limit must be a whole number from 1 to 100.');
+  const filter: Record<string, unknown> = {};
+  if (query.cursor !== undefined) {
+    if (typeof query.cursor !== 'string' || !Types.ObjectId.isValid(query.cursor)) {
+      throw invalidInput('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
+    }
+    filter._id = { $lt: new Types.ObjectId(query.cursor) };
+  }
+  const jobs = await ImportJobModel.find(filter).sort({ _id: -1 }).limit(limit + 1).lean<ImportJobDocument[]>();
+  const page = jobs.slice(0, limit);
+  return { items: page.map((job) => toImportJobView(job)), nextCursor: jobs.length > limit ? String(page[page.length - 1]._id) : null };
+}
+
+/**
+ * Asks a job to stop. A queued job is cancelled at once; a running one stops between chunks,
+ * keeping what it applied.
+ */
+export async function cancelImportJob(id: string): Promise<ImportJobView> {
+  const job = await getImportJob(id);
+  if (FINAL_STATUSES.includes(job.status)) throw conflict('import_finished', `This import has already ended (${job.status}); there is nothing to cancel.`);
+  await ImportJobModel.updateOne({ _id: job._id }, { $set: { cancelRequested: true } });
+  await ImportJobModel.updateOne({ _id: job._id, status: 'queued' }, { $set: { status: 'cancelled', finishedAt: new Date() } });
+  return toImportJobView((await getImportJob(id)));
+}
+
+/** A new job on the same stored file and settings: the whole file, or only the rows that failed. */
+export async function retryImportJob(id: string, body: unknown, requestedBy: string, queue: Queue<ImportJobPayload>): Promise<ImportJobView> {
+  const only = (body as { only?: unknown } | undefined)?.only;
+  if (only !== undefined && only !== 'failed') throw invalidInput('invalid_retry', 'To re-run only the failed rows send {"only": "failed"}; send no body to re-run the whole file.');
+  const source = await getImportJob(id);
+  if (!FINAL_STATUSES.includes(source.status)) throw conflict('import_not_finished', 'This import is still running. Wait for it to end (or cancel it) before re-running it.');
+  if (only === 'failed' && (source.counts?.failed ?? 0) === 0) throw conflict('no_failed_rows', 'This import has no failed rows to re-run.');
+  const job = (await ImportJobModel.create({
+    fileName: source.fileName,
+    fileId: source.fileId,
+    fileSize: source.fileSize,
+    encoding: source.encoding,
+    delimiter: source.delimiter,
+    headers: source.headers,
+    settings: source.settings,
+    retryOf: source._id,
+    onlyFailedRows: only === 'failed',
+    requestedBy,
+  })).toObject() as ImportJobDocument;
+  await enqueueImport(queue, String(job._id));
+  return toImportJobView(job);
+}

@@ -1,0 +1,75 @@
+import type { ObjectId } from 'mongodb';
+import { FINAL_STATUSES, ImportJobModel, type ImportStatus } from './importJobModel';
+import { ImportRowErrorModel } from './importRowErrorModel';
+import type { ChunkOutcome, RowFailure } from './applyChunk';
+
+/** What every chunk adds to a job's counts. */
+export interface ChunkCounts {
+  processed: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+export function countsOf(outcome: ChunkOutcome, processed: number): ChunkCounts {
+  return { processed, created: outcome.created, updated: outcome.updated, unchanged: outcome.unchanged, failed: outcome.failed };
+}
+
+/**
+ * Records failed rows. Keyed by (job, row) and upserted, so a chunk replayed after a crash
+ * rewrites its rows instead of adding them twice.
+ */
+export async function recordFailures(jobId: ObjectId, failures: RowFailure[], passwordColumn: number | undefined): Promise<void> {
+  if (failures.length === 0) return;
+  await ImportRowErrorModel.bulkWrite(
+    failures.map((failure) => ({
+      updateOne: {
+        filter: { jobId, row: failure.row },
+        update: { $set: { cells: withoutPassword(failure.record, passwordColumn), messages: failure.messages } },
+        upsert: true,
+      },
+    })),
+    { ordered: false },
+  );
+}
+
+function withoutPassword(record: string[], passwordColumn: number | undefined): string[] {
+  if (passwordColumn === undefined || passwordColumn >= record.length) return record;
+  const cells = [...record];
+  cells[passwordColumn] = '';
+  return cells;
+}
+
+/**
+ * Commits a chunk: counts and checkpoint in one atomic update, conditional on the checkpoint
+ * the chunk started from. Returns whether the job was asked to cancel meanwhile, or `lost`
+ * when another runner already moved the checkpoint (this run must stop, not double count).
+ */
+export async function commitChunk(jobId: ObjectId, fromRow: number, toRow: number, counts: ChunkCounts): Promise<'continue' | 'cancel' | 'lost'> {
+  const job = await ImportJobModel.findOneAndUpdate(
+    { _id: jobId, checkpointRow: fromRow },
+    {
+      $inc: {
+        'counts.processed': counts.processed,
+        'counts.created': counts.created,
+        'counts.updated': counts.updated,
+        'counts.unchanged': counts.unchanged,
+        'counts.failed': counts.failed,
+      },
+      $set: { checkpointRow: toRow },
+    },
+    { new: true, projection: { cancelRequested: 1 } },
+  ).lean();
+  if (!job) return 'lost';
+  return job.cancelRequested ? 'cancel' : 'continue';
+}
+
+/**
+ * Moves a job to a new status unless it has already ended (a cancel may have ended it while
+ * the worker was busy). Returns false when the job had ended.
+ */
+export async function setJobStatus(jobId: ObjectId, status: ImportStatus, extra: Record<string, unknown> = {}): Promise<boolean> {
+  const result = await ImportJobModel.updateOne({ _id: jobId, status: { $nin: FINAL_STATUSES } }, { $set: { status, ...extra } });
+  return result.matchedCount === 1;
+}

@@ -1,0 +1,248 @@
+/**
+ * The domain rules of an import (DESIGN section 2): given one CSV row, the upload settings,
+ * what the directory knows and the matching user, decide what happens to that user. Pure: no
+ * database, no hashing, no clock; the worker gathers the context and applies the decision.
+ */
+import { stripFormulaGuard } from '../csv/spreadsheetSafety';
+import { passwordProblem } from '../directory/passwordPolicy';
+import { DEFAULT_ROLES, ROLES, canonicalRole } from '../directory/roles';
+import type { ImportSettings } from './importSettings';
+
+/** Raw cell text by field; a field is absent when the file has no such column. */
+export interface RowCells {
+  email?: string;
+  username?: string;
+  firstName?: string;
+  lastName?: string;
+  groups?: string;
+  roles?: string;
+  password?: string;
+  externalId?: string;
+  custom: Record<string, string>;
+}
+
+export interface ExistingUser {
+  id: string;
+  username: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  groupIds: string[];
+  roles: string[];
+  externalId?: string;
+  customFields: Record<string, string>;
+}
+
+export interface DecisionContext {
+  settings: Pick<ImportSettings, 'groupsMode' | 'rolesMode'>;
+  /** Exact group name → id. */
+  groupIdsByName: ReadonlyMap<string, string>;
+  customFieldKeys: readonly string[];
+  /** The user whose username key matches this row's, if any. */
+  existing: ExistingUser | undefined;
+  /** Set when an earlier row of the same file has the same username. */
+  duplicateOfRow?: number;
+  /** Whoever holds this row's external ID now, if anyone. */
+  externalIdHolder?: { id: string; username: string };
+  /** The caller checked the row's password against the existing user's hash. */
+  passwordIsCurrent?: boolean;
+}
+
+export interface NewUser {
+  username: string;
+  usernameKey: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  groupIds: string[];
+  roles: string[];
+  externalId?: string;
+  customFields: Record<string, string>;
+}
+
+export interface UserChanges {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  groupIds?: string[];
+  roles?: string[];
+  externalId?: string;
+  /** Only the keys that change. */
+  customFields?: Record<string, string>;
+}
+
+export type RowDecision =
+  | { kind: 'create'; user: NewUser; password?: string }
+  | { kind: 'update'; userId: string; changes: UserChanges; changedFields: string[]; password?: string }
+  | { kind: 'unchanged'; userId: string }
+  | { kind: 'failed'; messages: string[] };
+
+export const USERNAME_MAX = 100;
+export const NAME_MAX = 100;
+export const EXTERNAL_ID_MAX = 255;
+const EMAIL_MAX = 254;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+// Control characters would be invisible in the spreadsheet and break API look-ups.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** The identity of a user: usernames are compared case-insensitively. */
+export function usernameKey(username: string): string {
+  return username.trim().normalize('NFC').toLowerCase();
+}
+
+/** A cell as the domain reads it: trimmed, with the export's formula guard taken off. */
+export function cellValue(raw: string | undefined): string | undefined {
+  return raw === undefined ? undefined : stripFormulaGuard(raw.trim());
+}
+
+/** The username key a row stands for: its username, or its email when the username is blank. */
+export function rowUsernameKey(cells: RowCells): string {
+  return usernameKey(cellValue(cells.username) || cellValue(cells.email) || '');
+}
+
+/** `marketing; operations;` → [marketing, operations]. */
+export function splitList(cell: string | undefined): string[] {
+  return (cell ?? '').split(';').map((item) => item.trim()).filter(Boolean);
+}
+
+export function decideRow(cells: RowCells, ctx: DecisionContext): RowDecision {
+  const messages: string[] = [];
+  const email = cellValue(cells.email) ?? '';
+  if (!email) messages.push('Email is missing: every row needs an email address.');
+  else if (email.length > EMAIL_MAX || !EMAIL_PATTERN.test(email)) messages.push(`Email "${email}" is not a valid address: write it as name@example.com.`);
+
+  const username = cellValue(cells.username) || email;
+  if (username.length > USERNAME_MAX) messages.push(`Username "${username.slice(0, 20)}…" is longer than ${USERNAME_MAX} characters: shorten it.`);
+  if (ctx.duplicateOfRow !== undefined) {
+    messages.push(`Username "${username}" is already in row ${ctx.duplicateOfRow} of this file (duplicate of row ${ctx.duplicateOfRow}): keep one row per user.`);
+  }
+
+  const firstName = cellValue(cells.firstName);
+  const lastName = cellValue(cells.lastName);
+  for (const [label, value] of [['First name', firstName], ['Last name', lastName]] as const) {
+    if (value && value.length > NAME_MAX) messages.push(`${label} is longer than ${NAME_MAX} characters: shorten it.`);
+  }
+
+  const groupIds = resolveGroups(cells.groups, ctx.groupIdsByName, messages);
+  const roles = resolveRoles(cells.roles, messages);
+
+  const password = cells.password !== undefined && cells.password.trim() !== '' ? cells.password : undefined;
+  const weakPassword = password === undefined ? undefined : passwordProblem(password);
+  if (weakPassword) messages.push(weakPassword);
+
+  const externalId = cellValue(cells.externalId) || undefined;
+  if (externalId && (externalId.length > EXTERNAL_ID_MAX || CONTROL_CHARACTERS.test(externalId))) {
+    messages.push(`External ID "${externalId.slice(0, 40)}" is not valid: use at most ${EXTERNAL_ID_MAX} characters and no line breaks or tabs.`);
+  } else if (externalId && ctx.externalIdHolder && ctx.externalIdHolder.id !== ctx.existing?.id) {
+    messages.push(`External ID "${externalId}" already belongs to user "${ctx.externalIdHolder.username}": external IDs must be unique.`);
+  }
+
+  const custom: Record<string, string> = {};
+  for (const key of ctx.customFieldKeys) {
+    const value = cellValue(cells.custom[key]);
+    if (value) custom[key] = value;
+  }
+
+  if (messages.length > 0) return { kind: 'failed', messages };
+  if (!ctx.existing) {
+    const user: NewUser = {
+      username,
+      usernameKey: usernameKey(username),
+      email,
+      groupIds: groupIds ?? [],
+      roles: canonicalOrder([...DEFAULT_ROLES, ...(roles ?? [])]),
+      customFields: custom,
+    };
+    if (firstName) user.firstName = firstName;
+    if (lastName) user.lastName = lastName;
+    if (externalId) user.externalId = externalId;
+    return password ? { kind: 'create', user, password } : { kind: 'create', user };
+  }
+  return decideUpdate(ctx.existing, ctx, { email, firstName, lastName, groupIds, roles, externalId, custom, password });
+}
+
+interface RowValues {
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  groupIds?: string[];
+  roles?: string[];
+  externalId?: string;
+  custom: Record<string, string>;
+  password?: string;
+}
+
+function decideUpdate(existing: ExistingUser, ctx: DecisionContext, row: RowValues): RowDecision {
+  const changes: UserChanges = {};
+  if (row.email !== existing.email) changes.email = row.email;
+  // Blank optional cells change nothing for an existing user.
+  if (row.firstName && row.firstName !== existing.firstName) changes.firstName = row.firstName;
+  if (row.lastName && row.lastName !== existing.lastName) changes.lastName = row.lastName;
+  if (row.externalId && row.externalId !== existing.externalId) changes.externalId = row.externalId;
+
+  if (row.groupIds !== undefined) {
+    const target = ctx.settings.groupsMode === 'replace' ? row.groupIds : row.groupIds.length ? union(existing.groupIds, row.groupIds) : existing.groupIds;
+    if (!sameSet(target, existing.groupIds)) changes.groupIds = target;
+  }
+  if (row.roles !== undefined) {
+    const target =
+      ctx.settings.rolesMode === 'replace'
+        ? canonicalOrder([...DEFAULT_ROLES, ...row.roles])
+        : row.roles.length ? canonicalOrder([...existing.roles, ...DEFAULT_ROLES, ...row.roles]) : existing.roles;
+    if (!sameSet(target, existing.roles)) changes.roles = target;
+  }
+
+  const customChanges: Record<string, string> = {};
+  for (const [key, value] of Object.entries(row.custom)) {
+    if (existing.customFields[key] !== value) customChanges[key] = value;
+  }
+  if (Object.keys(customChanges).length) changes.customFields = customChanges;
+
+  const password = row.password && !ctx.passwordIsCurrent ? row.password : undefined;
+  const changedFields = [...Object.keys(changes).filter((field) => field !== 'customFields'), ...Object.keys(customChanges).map((key) => `customFields.${key}`)];
+  if (password) changedFields.push('password');
+  if (changedFields.length === 0) return { kind: 'unchanged', userId: existing.id };
+  const decision: RowDecision = { kind: 'update', userId: existing.id, changes, changedFields };
+  return password ? { ...decision, password } : decision;
+}
+
+function resolveGroups(cell: string | undefined, groupIdsByName: ReadonlyMap<string, string>, messages: string[]): string[] | undefined {
+  if (cell === undefined) return undefined;
+  const names = splitList(cellValue(cell));
+  const unknown = names.filter((name) => !groupIdsByName.has(name));
+  if (unknown.length) {
+    messages.push(`Unknown group${unknown.length > 1 ? 's' : ''} ${quoteAll(unknown)}: create ${unknown.length > 1 ? 'them' : 'it'} first, or fix the spelling (names must match exactly).`);
+    return undefined;
+  }
+  return [...new Set(names.map((name) => groupIdsByName.get(name) as string))];
+}
+
+function resolveRoles(cell: string | undefined, messages: string[]): string[] | undefined {
+  if (cell === undefined) return undefined;
+  const names = splitList(cellValue(cell));
+  const unknown = names.filter((name) => !canonicalRole(name));
+  if (unknown.length) {
+    messages.push(`Unknown role${unknown.length > 1 ? 's' : ''} ${quoteAll(unknown)}: use only ${ROLES.join(', ')}.`);
+    return undefined;
+  }
+  return canonicalOrder(names.map((name) => canonicalRole(name) as string));
+}
+
+/** Roles in the article's order, each once: stable output whatever order the cell used. */
+function canonicalOrder(roles: string[]): string[] {
+  const wanted = new Set(roles);
+  return [...ROLES.filter((role) => wanted.has(role)), ...[...wanted].filter((role) => !(ROLES as readonly string[]).includes(role))];
+}
+
+function union(current: string[], added: string[]): string[] {
+  return [...new Set([...current, ...added])];
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((item) => right.has(item));
+}
+
+const quoteAll = (names: string[]) => names.map((name) => `"${name}"`).join(', ');

@@ -1,0 +1,47 @@
+import type { Queue } from 'bullmq';
+import type { ObjectId } from 'mongodb';
+import { deleteUpload } from '../database/uploadStore';
+import { listCustomFields } from '../directory/customFieldDirectory';
+import { enqueueImport, type ImportJobPayload } from '../queues/queues';
+import { checkImportFile } from './importFileCheck';
+import { ImportJobModel, type ImportJobDocument } from './importJobModel';
+import { parseImportSettings } from './importSettings';
+import { toImportJobView, type ImportJobView } from './importJobView';
+
+export interface UploadedFile {
+  fileId: ObjectId;
+  fileName: string;
+  size: number;
+  head: Buffer;
+  headIsWholeFile: boolean;
+}
+
+/**
+ * Upload use case: check the stored file at the door, record the job, queue it. A refused
+ * file is deleted again, so nothing of a refused upload stays behind.
+ */
+export async function startImport(
+  upload: UploadedFile,
+  fields: Record<string, unknown>,
+  requestedBy: string,
+  queue: Queue<ImportJobPayload>,
+): Promise<ImportJobView> {
+  let job: ImportJobDocument;
+  try {
+    const settings = parseImportSettings(fields);
+    const checked = checkImportFile(upload.head, { complete: upload.headIsWholeFile, customFields: await listCustomFields() });
+    job = (await ImportJobModel.create({
+      fileName: upload.fileName,
+      fileId: upload.fileId,
+      fileSize: upload.size,
+      ...checked,
+      settings,
+      requestedBy,
+    })).toObject() as ImportJobDocument;
+  } catch (error) {
+    await deleteUpload(upload.fileId);
+    throw error;
+  }
+  await enqueueImport(queue, String(job._id));
+  return toImportJobView(job);
+}
