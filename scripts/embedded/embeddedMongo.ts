@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 
 export type MongoBackend = 'MONGO_URL' | 'mongod (mongodb-memory-server)' | 'in-memory wire server (test double)';
@@ -48,9 +50,15 @@ async function tryMemoryServer(log: Options['log']): Promise<EmbeddedMongo | und
   // One download attempt, not three with back-off: where the download host is unreachable we
   // want to fall through in about a second, not half a minute.
   process.env.MONGOMS_MAX_RETRIES ??= '0';
+  // Our own data directory, removed whatever happens: the library leaves its own behind when
+  // the download fails.
+  const dbPath = await mkdtemp(path.join(os.tmpdir(), 'user-import-mongod-'));
+  const removeDbPath = () => rm(dbPath, { recursive: true, force: true });
   try {
-    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-    const server = await MongoMemoryServer.create();
+    const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+    // Finding (or downloading) the binary first fails quietly; create() would print a stack.
+    await MongoBinary.getPath();
+    const server = await MongoMemoryServer.create({ instance: { dbPath } });
     const uri = server.getUri();
     log(`MongoDB: real mongod via mongodb-memory-server at ${uri}`);
     return {
@@ -59,11 +67,13 @@ async function tryMemoryServer(log: Options['log']): Promise<EmbeddedMongo | und
       ephemeral: true,
       stop: async () => {
         await server.stop({ doCleanup: true, force: true });
+        await removeDbPath();
       },
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     log(`MongoDB: mongodb-memory-server unavailable (${reason})`);
+    await removeDbPath();
     return undefined;
   }
 }

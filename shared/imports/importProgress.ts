@@ -59,7 +59,7 @@ export async function commitChunk(jobId: ObjectId, fromRow: number, toRow: numbe
       },
       $set: { checkpointRow: toRow },
     },
-    { new: true, projection: { cancelRequested: 1 } },
+    { returnDocument: 'after', projection: { cancelRequested: 1 } },
   ).lean();
   if (!job) return 'lost';
   return job.cancelRequested ? 'cancel' : 'continue';
