@@ -4,6 +4,8 @@ import { httpRequestDuration } from '../shared/observability/metrics';
 import { directoryRoutes } from './directory/directoryRoutes';
 import { exportRoutes } from './directory/exportRoutes';
 import { importRoutes } from './imports/importRoutes';
+import { invitePages } from './invitations/invitePages';
+import { inviteRoutes } from './invitations/inviteRoutes';
 import { openapiDocument } from './openapi/openapiDocument';
 import { healthRoutes } from './health/healthRoutes';
 import { authenticate } from './http/auth';
@@ -20,6 +22,7 @@ export function createApp(runtime: Runtime): Express {
     next();
   });
   app.use(healthRoutes(runtime));
+  app.use(invitePages());
 
   const api = express.Router();
   api.use(authenticate(runtime.config.apiKeys));
@@ -30,6 +33,7 @@ export function createApp(runtime: Runtime): Express {
   api.use(directoryRoutes());
   api.use(exportRoutes());
   api.use(importRoutes(runtime));
+  api.use(inviteRoutes(runtime));
   api.use((req) => routeNotFound(req));
   app.use('/api', api);
 

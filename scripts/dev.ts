@@ -3,7 +3,7 @@ import { loadConfig } from '../shared/config/config';
 import { logger } from '../shared/observability/logger';
 import { openRuntime } from '../shared/runtime/runtime';
 import { runProcess } from '../shared/runtime/processLifecycle';
-import { startImportWorker } from '../worker/importWorker';
+import { startWorkers } from '../worker/workers';
 import { startEmbeddedServices } from './embedded/embeddedServices';
 
 const DEV_API_KEYS = 'admin:dev-admin-key,support:dev-support-key';
@@ -29,12 +29,12 @@ runProcess('dev', async () => {
       API_KEYS: process.env.API_KEYS ?? DEV_API_KEYS,
     });
     const runtime = await openRuntime(config, { dbName: process.env.MONGO_URL ? undefined : 'user_directory_dev' });
-    const worker = startImportWorker(runtime);
+    const workers = startWorkers(runtime);
     const api = await startApiServer(runtime);
     printBanner(config.publicUrl, services.mongo.ephemeral, !process.env.API_KEYS);
     return async () => {
       await api.close();
-      await worker.close();
+      await workers.close();
       await runtime.close();
       await services.stop();
     };

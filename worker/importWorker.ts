@@ -1,5 +1,5 @@
 import { WaitingError, Worker } from 'bullmq';
-import { QUEUE_NAMES, connectRedis, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
+import { QUEUE_NAMES, connectRedis, enqueueImportInvitations, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
 import { runImport } from '../shared/imports/runImport';
 import type { Runtime } from '../shared/runtime/runtime';
 import { logger } from '../shared/observability/logger';
@@ -14,14 +14,17 @@ export interface ImportWorker {
  * The queue side of imports: takes jobs off BullMQ and runs the import use case. A crashed
  * worker's job stalls and BullMQ gives it to another worker, which resumes from the checkpoint.
  */
-export function startImportWorker(runtime: Runtime, options: { lockDurationMs?: number; stalledIntervalMs?: number } = {}): ImportWorker {
+export function startImportWorker(runtime: Runtime): ImportWorker {
   let stopping = false;
+  // BullMQ leaves connections it was handed open: this one is ours to close.
+  const redis = connectRedis(runtime.config.redisUrl);
   const worker = new Worker<ImportJobPayload>(
     QUEUE_NAMES.imports,
     async (job, token) => {
       const result = await runImport(job.data.importId, {
         chunkSize: runtime.config.importChunkSize,
         shouldYield: () => stopping,
+        inviteUsers: (importId, userIds) => enqueueImportInvitations(runtime.invitationQueue, importId, userIds),
       });
       if (result === 'yielded') {
         // Shutting down mid-import: put the job back so another worker resumes it right away
@@ -31,13 +34,13 @@ export function startImportWorker(runtime: Runtime, options: { lockDurationMs?: 
       }
     },
     {
-      connection: queueConnection(connectRedis(runtime.config.redisUrl)),
+      connection: queueConnection(redis),
       prefix: runtime.config.queuePrefix,
       concurrency: runtime.config.workerConcurrency,
       // A deploy or OOM kill is a stall, not a failure: let the job be resumed several times.
       maxStalledCount: 10,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      lockDuration: runtime.config.workerLockMs,
+      stalledInterval: runtime.config.workerLockMs,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'import worker error'));
@@ -46,6 +49,7 @@ export function startImportWorker(runtime: Runtime, options: { lockDurationMs?: 
     async close() {
       stopping = true;
       await worker.close();
+      redis.disconnect();
     },
   };
 }

@@ -7,6 +7,7 @@ import { errorReportCsv } from '../../shared/imports/errorReport';
 import { cancelImportJob, getImportJob, listImportJobs, retryImportJob } from '../../shared/imports/importJobs';
 import { toImportJobView } from '../../shared/imports/importJobView';
 import { startImport } from '../../shared/imports/startImport';
+import { summariseInvitations } from '../../shared/invitations/invitationSummary';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { allow } from '../http/auth';
 import { HEAD_BYTES, gridfsUploadStorage, type StoredUpload } from './gridfsUploadStorage';
@@ -36,7 +37,9 @@ export function importRoutes(runtime: Runtime): Router {
   });
 
   router.get('/imports/:id', allow('support'), async (req, res) => {
-    res.json(toImportJobView(await getImportJob(req.params.id as string)));
+    const job = await getImportJob(req.params.id as string);
+    const view = toImportJobView(job);
+    res.json(job.settings?.sendInvitations ? { ...view, invitations: await summariseInvitations(job._id) } : view);
   });
 
   router.get('/imports/:id/errors.csv', allow('support'), async (req, res) => {

@@ -40,3 +40,17 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ ...valid, API_KEYS: 'admin:tiny' })).not.toThrow(/tiny/);
   });
 });
+
+describe('which queues a worker consumes', () => {
+  test('by default a worker runs imports and invitations', () => {
+    expect(loadConfig(valid).workerQueues).toEqual(['imports', 'invitations']);
+  });
+
+  test('WORKER_QUEUES can dedicate a worker to sending invitations', () => {
+    expect(loadConfig({ ...valid, WORKER_QUEUES: 'invitations' }).workerQueues).toEqual(['invitations']);
+  });
+
+  test('an unknown queue name is refused naming WORKER_QUEUES', () => {
+    expect(() => loadConfig({ ...valid, WORKER_QUEUES: 'imports,mail' })).toThrow(/WORKER_QUEUES/);
+  });
+});

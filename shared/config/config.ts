@@ -38,6 +38,15 @@ const environment = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ORG_NAME: z.string().min(1).default('Your organisation'),
   QUEUE_PREFIX: z.string().regex(/^[\w:-]+$/).default('user-import'),
+  INVITE_RATE_PER_SECOND: positiveInt(20, 10_000),
+  INVITE_TTL_DAYS: positiveInt(7, 365),
+  INVITE_RETRY_BASE_MS: positiveInt(5_000, 3_600_000),
+  WORKER_LOCK_SECONDS: positiveInt(30, 3_600),
+  WORKER_QUEUES: z
+    .string()
+    .default('imports,invitations')
+    .transform((value) => value.split(',').map((name) => name.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['imports', 'invitations'], { error: 'lists queues to consume: imports, invitations or both' })).min(1)),
 });
 
 export interface Config {
@@ -55,6 +64,17 @@ export interface Config {
   orgName: string;
   /** Redis key prefix of every queue: lets several deployments (or test files) share a Redis. */
   queuePrefix: string;
+  invitations: {
+    /** Mails per second across all workers, so a big import does not flood the relay. */
+    ratePerSecond: number;
+    ttlMs: number;
+    /** First retry delay after a temporary SMTP failure; doubles with each attempt. */
+    retryBaseMs: number;
+  };
+  /** How long a worker's hold on a job lasts without renewal: a killed worker's job resumes after it. */
+  workerLockMs: number;
+  /** Which queues a worker process consumes: dedicated mail senders can scale apart from importers. */
+  workerQueues: ReadonlyArray<'imports' | 'invitations'>;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     orgName: e.ORG_NAME,
     queuePrefix: e.QUEUE_PREFIX,
+    invitations: {
+      ratePerSecond: e.INVITE_RATE_PER_SECOND,
+      ttlMs: e.INVITE_TTL_DAYS * 24 * 3600 * 1000,
+      retryBaseMs: e.INVITE_RETRY_BASE_MS,
+    },
+    workerLockMs: e.WORKER_LOCK_SECONDS * 1000,
+    workerQueues: e.WORKER_QUEUES,
   };
 }

@@ -73,9 +73,10 @@ export async function applyChunk(rows: ChunkRow[], job: ChunkJob, directory: Dir
     const existing = existingByKey.get(row.usernameKey);
     const decision = decisions[index];
     const replayed = existing?.lastImport?.jobId?.equals(job.jobId) && existing.lastImport.row === row.row ? existing.lastImport.outcome : undefined;
-    if (replayed) {
+    if (replayed && existing) {
       // This chunk ran before a crash and its write landed: count it exactly as it was.
       outcome[replayed] += 1;
+      if (replayed === 'created') outcome.createdUserIds.push(String(existing._id));
       continue;
     }
     if (decision.kind === 'failed') {

@@ -15,8 +15,12 @@ export interface RunImportOptions {
   chunkSize: number;
   /** Asked between chunks: true when the process is shutting down and should hand the job back. */
   shouldYield: () => boolean;
-  /** Told the ids of users each committed chunk created (invitations hook in here). */
-  onUsersCreated?: (job: ImportJobDocument, userIds: string[]) => Promise<void>;
+  /**
+   * Called with the users a chunk created when the upload asked for invitations, before the
+   * chunk commits: a crash in between replays the chunk and calls it again with the same users,
+   * so the callee must be idempotent (the invitation queue dedupes by user).
+   */
+  inviteUsers?: (importId: string, userIds: string[]) => Promise<void>;
 }
 
 export type RunImportResult = 'finished' | 'yielded';
@@ -79,6 +83,7 @@ async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBi
   const duplicates = new DuplicateUsernameTracker(options.repeatedHashes);
   const passwordColumn = binder.passwordColumn;
   const chunkJob = { jobId: job._id, settings: jobSettings(job) };
+  const inviting = chunkJob.settings.sendInvitations && !chunkJob.settings.dryRun;
   let checkpoint = job.checkpointRow ?? 0;
   let chunk: ChunkRow[] = [];
   let lastRowRead = checkpoint;
@@ -86,14 +91,11 @@ async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBi
   const flush = async (): Promise<'continue' | 'cancel' | 'lost'> => {
     const outcome = await applyChunk(chunk, chunkJob, directory);
     await recordFailures(job._id, outcome.failures, passwordColumn);
+    if (inviting && outcome.createdUserIds.length > 0) await options.inviteUsers?.(String(job._id), outcome.createdUserIds);
     const verdict = await commitChunk(job._id, checkpoint, lastRowRead, countsOf(outcome, chunk.length));
     if (verdict !== 'lost') {
       checkpoint = lastRowRead;
-      importRowsProcessed.inc({ outcome: 'created' }, outcome.created);
-      importRowsProcessed.inc({ outcome: 'updated' }, outcome.updated);
-      importRowsProcessed.inc({ outcome: 'unchanged' }, outcome.unchanged);
-      importRowsProcessed.inc({ outcome: 'failed' }, outcome.failed);
-      if (outcome.createdUserIds.length > 0) await options.onUsersCreated?.(job, outcome.createdUserIds);
+      for (const kind of ['created', 'updated', 'unchanged', 'failed'] as const) importRowsProcessed.inc({ outcome: kind }, outcome[kind]);
     }
     chunk = [];
     return verdict;

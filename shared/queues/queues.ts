@@ -4,11 +4,20 @@ import IORedis, { type Redis } from 'ioredis';
 /** Every queue the product has, and the payload each one carries. */
 export const QUEUE_NAMES = {
   imports: 'imports',
+  invitations: 'invitations',
 } as const;
 
 export interface ImportJobPayload {
   /** The import job document's id; also the BullMQ job id, so a double enqueue is a no-op. */
   importId: string;
+}
+
+export interface InvitationJobPayload {
+  userId: string;
+  /** The import that created the user; its `invited` count goes up when the mail is sent. */
+  importId?: string;
+  /** `import`: the one invitation an import sends a new user; `resend`: an admin asked again. */
+  reason: 'import' | 'resend';
 }
 
 /**
@@ -39,4 +48,35 @@ export function createImportQueue(redis: Redis, prefix: string): Queue<ImportJob
 
 export async function enqueueImport(queue: Queue<ImportJobPayload>, importId: string): Promise<void> {
   await queue.add('import', { importId }, { jobId: importId });
+}
+
+export function createInvitationQueue(redis: Redis, prefix: string, retryBaseMs: number): Queue<InvitationJobPayload> {
+  return new Queue<InvitationJobPayload>(QUEUE_NAMES.invitations, {
+    connection: queueConnection(redis),
+    prefix,
+    defaultJobOptions: {
+      // Temporary SMTP failures (4xx, refused connections) are retried with growing delays;
+      // permanent ones (5xx) fail at once (UnrecoverableError in the sender).
+      attempts: 6,
+      backoff: { type: 'exponential', delay: retryBaseMs },
+      // Kept a week so that the job id keeps deduplicating re-runs and resumed chunks.
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  });
+}
+
+/**
+ * Queues the invitations of users an import created. The job id is derived from the user, so a
+ * chunk replayed after a crash, or an import re-run, cannot queue a second one.
+ */
+export async function enqueueImportInvitations(queue: Queue<InvitationJobPayload>, importId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await queue.addBulk(
+    userIds.map((userId) => ({ name: 'invite', data: { userId, importId, reason: 'import' as const }, opts: { jobId: `invite-${userId}` } })),
+  );
+}
+
+export async function enqueueInvitationResend(queue: Queue<InvitationJobPayload>, userId: string): Promise<void> {
+  await queue.add('resend', { userId, reason: 'resend' }, { jobId: `resend-${userId}-${Date.now()}` });
 }

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import { connectMongo, disconnectMongo, ensureIndexes } from '../database/mongoConnection';
-import { connectRedis, createImportQueue, type ImportJobPayload } from '../queues/queues';
+import { connectRedis, createImportQueue, createInvitationQueue, type ImportJobPayload, type InvitationJobPayload } from '../queues/queues';
 import { setLogLevel } from '../observability/logger';
 // Registering the models before ensureIndexes() runs.
 import '../directory/userModel';
@@ -10,12 +10,14 @@ import '../directory/groupModel';
 import '../directory/customFieldModel';
 import '../imports/importJobModel';
 import '../imports/importRowErrorModel';
+import '../invitations/invitationModel';
 
 /** The connections both processes share: opened once at start, closed once at shutdown. */
 export interface Runtime {
   config: Config;
   redis: Redis;
   importQueue: Queue<ImportJobPayload>;
+  invitationQueue: Queue<InvitationJobPayload>;
   close(): Promise<void>;
 }
 
@@ -32,12 +34,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   await ensureIndexes();
   const redis = connectRedis(config.redisUrl);
   const importQueue = createImportQueue(redis, config.queuePrefix);
+  const invitationQueue = createInvitationQueue(redis, config.queuePrefix, config.invitations.retryBaseMs);
   return {
     config,
     redis,
     importQueue,
+    invitationQueue,
     async close() {
       await importQueue.close();
+      await invitationQueue.close();
       redis.disconnect();
       await disconnectMongo();
     },

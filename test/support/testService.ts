@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { loadConfig, type Config } from '../../shared/config/config';
 import { openRuntime, type Runtime } from '../../shared/runtime/runtime';
-import { startImportWorker, type ImportWorker } from '../../worker/importWorker';
+import { startWorkers, type Workers } from '../../worker/workers';
 
 export const ADMIN_KEY = 'test-admin-key';
 export const SUPPORT_KEY = 'test-support-key';
@@ -14,12 +14,14 @@ export interface TestService {
   runtime: Runtime;
   app: Express;
   config: Config;
+  /** The database this service uses, for processes started beside it. */
+  dbName: string;
   /** supertest agent with the admin key already set. */
   asAdmin(): ReturnType<typeof authorised>;
   asSupport(): ReturnType<typeof authorised>;
   anonymous(): supertest.Agent;
-  /** The import worker, when started with `{ worker: true }`. */
-  worker?: ImportWorker;
+  /** The import and invitation workers, when started with `{ worker: true }`. */
+  workers?: Workers;
   stop(): Promise<void>;
 }
 
@@ -45,17 +47,19 @@ export async function startTestService(
   });
   const runtime = await openRuntime(config, { dbName: `test_${isolation}`, monitorCommands: options.monitorCommands });
   const app = createApp(runtime);
-  const worker = options.worker ? startImportWorker(runtime) : undefined;
+  const workers = options.worker ? startWorkers(runtime) : undefined;
   return {
-    worker,
+    workers,
     runtime,
     app,
     config,
+    dbName: `test_${isolation}`,
     asAdmin: () => authorised(app, ADMIN_KEY),
     asSupport: () => authorised(app, SUPPORT_KEY),
     anonymous: () => supertest.agent(app),
     async stop() {
-      await worker?.close();
+      await workers?.close();
+      await runtime.invitationQueue.obliterate({ force: true }).catch(() => undefined);
       await mongoose.connection.db?.dropDatabase();
       await runtime.importQueue.obliterate({ force: true }).catch(() => undefined);
       await runtime.close();

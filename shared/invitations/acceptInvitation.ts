@@ -1,0 +1,47 @@
+import { AppError, invalidInput } from '../errors/appError';
+import { hashPassword } from '../directory/passwordHashing';
+import { passwordProblem } from '../directory/passwordPolicy';
+import { UserModel } from '../directory/userModel';
+import { InvitationModel } from './invitationModel';
+import { hashInvitationToken } from './invitationToken';
+
+export type InvitationLinkState = { usable: true; username: string } | { usable: false; reason: 'unknown' | 'used' | 'expired' };
+
+export const LINK_PROBLEMS: Record<'unknown' | 'used' | 'expired', string> = {
+  unknown: 'This invitation link is not valid. Check that you copied the whole link, or ask your administrator for a new invitation.',
+  used: 'This invitation link has already been used. Sign in with the password you chose, or ask your administrator for a new invitation.',
+  expired: 'This invitation link has expired. Ask your administrator to send you a new invitation.',
+};
+
+export async function inspectInvitationLink(token: string): Promise<InvitationLinkState> {
+  const invitation = await InvitationModel.findOne({ tokenHash: hashInvitationToken(token) }).lean();
+  if (!invitation) return { usable: false, reason: 'unknown' };
+  if (invitation.tokenUsedAt) return { usable: false, reason: 'used' };
+  if (!invitation.tokenExpiresAt || invitation.tokenExpiresAt <= new Date()) return { usable: false, reason: 'expired' };
+  const user = await UserModel.findById(invitation.userId, { username: 1 }).lean();
+  return user ? { usable: true, username: user.username } : { usable: false, reason: 'unknown' };
+}
+
+/**
+ * Sets the invited user's password. The token is claimed atomically, so of two simultaneous
+ * submissions only one sets a password; a used or expired link is refused.
+ */
+export async function acceptInvitation(token: string, password: unknown): Promise<void> {
+  if (typeof password !== 'string' || password.length === 0) throw invalidInput('missing_password', 'Choose a password.');
+  const problem = passwordProblem(password);
+  if (problem) throw invalidInput('weak_password', problem);
+  const passwordHash = await hashPassword(password);
+
+  const now = new Date();
+  const claimed = await InvitationModel.findOneAndUpdate(
+    { tokenHash: hashInvitationToken(token), tokenUsedAt: null, tokenExpiresAt: { $gt: now } },
+    { $set: { tokenUsedAt: now } },
+    { projection: { userId: 1 } },
+  ).lean();
+  if (!claimed) {
+    const state = await inspectInvitationLink(token);
+    const reason = state.usable ? 'used' : state.reason;
+    throw new AppError(reason === 'unknown' ? 'not_found' : 'gone', `invitation_${reason}`, LINK_PROBLEMS[reason]);
+  }
+  await UserModel.updateOne({ _id: claimed.userId }, { $set: { passwordHash } });
+}

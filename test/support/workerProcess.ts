@@ -1,0 +1,39 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { TestService } from './testService';
+
+const root = path.join(__dirname, '..', '..');
+
+/**
+ * Starts `worker/main.ts` as its own process on the test service's database and queues, the
+ * way production runs it, so a test can SIGKILL it mid-job.
+ */
+export function startWorkerProcess(service: TestService, env: Record<string, string> = {}): ChildProcess & { output: () => string } {
+  const mongoUrl = new URL(process.env.MONGO_URL as string);
+  mongoUrl.pathname = `/${service.dbName}`;
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      MONGO_URL: mongoUrl.toString(),
+      REDIS_URL: service.config.redisUrl,
+      SMTP_URL: service.config.smtpUrl,
+      API_KEYS: 'admin:worker-has-no-http',
+      QUEUE_PREFIX: service.config.queuePrefix,
+      IMPORT_CHUNK_SIZE: String(service.config.importChunkSize),
+      WORKER_LOCK_SECONDS: String(service.config.workerLockMs / 1000),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (part) => (output += part));
+  child.stderr?.on('data', (part) => (output += part));
+  return Object.assign(child, { output: () => output });
+}
+
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
