@@ -29,7 +29,7 @@ describe('npm run dev', () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info' };
     delete env.MONGO_URL;
-    const dev = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/dev.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const dev = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     dev.stdout.on('data', (part) => (output += part));
     dev.stderr.on('data', (part) => (output += part));

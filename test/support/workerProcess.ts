@@ -11,7 +11,8 @@ const root = path.join(__dirname, '..', '..');
 export function startWorkerProcess(service: TestService, env: Record<string, string> = {}): ChildProcess & { output: () => string } {
   const mongoUrl = new URL(process.env.MONGO_URL as string);
   mongoUrl.pathname = `/${service.dbName}`;
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts'], {
+  // node with tsx as a loader, not the tsx CLI: one process, so signals reach the worker itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: root,
     env: {
       ...process.env,
