@@ -1,3 +1,4 @@
+import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Runtime } from '../shared/runtime/runtime';
 import { httpRequestDuration } from '../shared/observability/metrics';
@@ -7,6 +8,7 @@ import { importRoutes } from './imports/importRoutes';
 import { invitePages } from './invitations/invitePages';
 import { inviteRoutes } from './invitations/inviteRoutes';
 import { openapiDocument } from './openapi/openapiDocument';
+import { QUEUE_BOARD_PATH, queueBoard } from './admin/queueBoard';
 import { healthRoutes } from './health/healthRoutes';
 import { authenticate } from './http/auth';
 import { errorHandler, routeNotFound } from './http/errorHandler';
@@ -22,6 +24,8 @@ export function createApp(runtime: Runtime): Express {
     next();
   });
   app.use(healthRoutes(runtime));
+  // The admin page: static files, no build step; it talks to the API below like any client.
+  app.use(express.static(path.join(__dirname, 'public'), { index: 'index.html', maxAge: '5m' }));
   app.use(invitePages());
 
   const api = express.Router();
@@ -36,6 +40,7 @@ export function createApp(runtime: Runtime): Express {
   api.use(inviteRoutes(runtime));
   api.use((req) => routeNotFound(req));
   app.use('/api', api);
+  app.use(QUEUE_BOARD_PATH, ...queueBoard(runtime));
 
   app.use((req) => routeNotFound(req));
   app.use(errorHandler);

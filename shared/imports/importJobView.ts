@@ -16,6 +16,8 @@ export interface ImportJobView {
   finishedAt: string | null;
   retryOf: string | null;
   onlyFailedRows: boolean;
+  /** The role of the key that started it. */
+  requestedBy: string | null;
   failureReason?: string;
 }
 
@@ -50,6 +52,7 @@ export function toImportJobView(job: ImportJobDocument, now = new Date()): Impor
     finishedAt: job.finishedAt?.toISOString() ?? null,
     retryOf: job.retryOf ? String(job.retryOf) : null,
     onlyFailedRows: job.onlyFailedRows ?? false,
+    requestedBy: job.requestedBy ?? null,
   };
   if (job.failureReason) view.failureReason = job.failureReason;
   return view;

@@ -1,0 +1,37 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { Runtime } from '../../shared/runtime/runtime';
+import { allow, authenticate } from '../http/auth';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+/**
+ * Bull Board for admins. A browser opening the board cannot send a Bearer header, so HTTP Basic
+ * is accepted too (any user name, the API key as password): the browser asks once.
+ */
+export function queueBoard(runtime: Runtime): Router[] {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  createBullBoard({
+    queues: [new BullMQAdapter(runtime.importQueue), new BullMQAdapter(runtime.invitationQueue)],
+    serverAdapter,
+  });
+  return [basicToBearer(), authenticate(runtime.config.apiKeys), allow(), serverAdapter.getRouter()] as Router[];
+}
+
+function basicToBearer() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    const basic = /^Basic\s+(.+)$/i.exec(header);
+    if (basic) {
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+      req.headers.authorization = `Bearer ${decoded.slice(decoded.indexOf(':') + 1)}`;
+    } else if (!/^Bearer\s/i.test(header)) {
+      // Ask the browser for the key instead of answering with a bare JSON 401.
+      res.set('WWW-Authenticate', 'Basic realm="Queues: any user name, your admin API key as password", charset="UTF-8"');
+    }
+    next();
+  };
+}
