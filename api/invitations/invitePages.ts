@@ -3,10 +3,8 @@ import { rateLimit } from 'express-rate-limit';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../../shared/directory/passwordPolicy';
 import { AppError } from '../../shared/errors/appError';
 import { LINK_PROBLEMS, acceptInvitation, inspectInvitationLink } from '../../shared/invitations/acceptInvitation';
+import { escapeHtml } from '../../shared/invitations/invitationMail';
 import { toAppError } from '../http/errorHandler';
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -21,9 +21,8 @@ export interface RowCells {
   custom: Record<string, string>;
 }
 
-export interface ExistingUser {
-  id: string;
-  username: string;
+/** What a user record holds that a row can set. */
+interface UserProfile {
   email: string;
   firstName?: string;
   lastName?: string;
@@ -31,6 +30,11 @@ export interface ExistingUser {
   roles: string[];
   externalId?: string;
   customFields: Record<string, string>;
+}
+
+export interface ExistingUser extends UserProfile {
+  id: string;
+  username: string;
 }
 
 export interface DecisionContext {
@@ -48,16 +52,9 @@ export interface DecisionContext {
   passwordIsCurrent?: boolean;
 }
 
-export interface NewUser {
+export interface NewUser extends UserProfile {
   username: string;
   usernameKey: string;
-  email: string;
-  firstName?: string;
-  lastName?: string;
-  groupIds: string[];
-  roles: string[];
-  externalId?: string;
-  customFields: Record<string, string>;
 }
 
 export interface UserChanges {
