@@ -1,0 +1,37 @@
+import type { Express } from 'express';
+import { createApp } from '../api/app';
+import { loadConfig } from '../shared/config/config';
+import { openRuntime } from '../shared/runtime/runtime';
+import { startWorkers } from '../worker/workers';
+import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
+import { startSmtpCapture, type SmtpCapture } from '../scripts/embedded/smtpCapture';
+
+/** API app, workers and a capturing SMTP peer in this process, on embedded services. */
+export async function startBenchRuntime(env: Record<string, string>): Promise<{ app: Express; adminKey: string; smtp: SmtpCapture; stop(): Promise<void> }> {
+  const services = await startEmbeddedServices({ log: (line) => console.log(`# ${line}`), onMail: () => undefined });
+  const smtp = await startSmtpCapture();
+  const adminKey = 'bench-admin-key';
+  const config = loadConfig({
+    ...process.env,
+    MONGO_URL: services.mongo.uri,
+    REDIS_URL: services.redis.url,
+    SMTP_URL: smtp.url,
+    API_KEYS: `admin:${adminKey}`,
+    LOG_LEVEL: 'warn',
+    QUEUE_PREFIX: `bench-${Date.now()}`,
+    ...env,
+  });
+  const runtime = await openRuntime(config, { dbName: `bench_${Date.now()}` });
+  const workers = startWorkers(runtime);
+  return {
+    app: createApp(runtime),
+    adminKey,
+    smtp,
+    async stop() {
+      await workers.close();
+      await runtime.close();
+      await smtp.stop();
+      await services.stop();
+    },
+  };
+}
