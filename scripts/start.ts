@@ -1,0 +1,20 @@
+import { startApiServer } from '../api/server';
+import { loadConfig } from '../shared/config/config';
+import { openRuntime } from '../shared/runtime/runtime';
+import { runProcess } from '../shared/runtime/processLifecycle';
+import { startWorkers } from '../worker/workers';
+
+/**
+ * `npm start`: API and workers in one process, configured only from the environment. For a
+ * small deployment; larger ones run `start:api` and `start:worker` as separate processes.
+ */
+runProcess('service', async () => {
+  const runtime = await openRuntime(loadConfig());
+  const workers = startWorkers(runtime);
+  const api = await startApiServer(runtime);
+  return async () => {
+    await api.close();
+    await workers.close();
+    await runtime.close();
+  };
+});
