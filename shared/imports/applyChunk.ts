@@ -52,14 +52,14 @@ type LeanUser = {
 };
 
 /**
- * Applies one chunk of rows: one query for the users they name, one for the holders of their
- * external IDs, the domain's decision per row, and one unordered bulk write. Nothing here
+ * Applies one chunk of rows: one query for the users they name and the holders of their
+ * external IDs, the domain's decision per row, and one unordered bulk write (MongoDB runs it as
+ * one insert and one update command). Nothing here
  * commits progress; the caller does that together with the counts.
  */
 export async function applyChunk(rows: ChunkRow[], job: ChunkJob, directory: DirectorySnapshot): Promise<ChunkOutcome> {
   const outcome: ChunkOutcome = { created: 0, updated: 0, unchanged: 0, failed: 0, createdUserIds: [], failures: [] };
-  const existingByKey = await findExistingUsers(rows);
-  const holdersByExternalId = await findExternalIdHolders(rows);
+  const { byKey: existingByKey, holders: holdersByExternalId } = await findChunkUsers(rows);
   const claimedExternalIds = new Map<string, ChunkRow>();
 
   const planned: Array<{ row: ChunkRow; operation: AnyBulkWriteOperation; outcome: 'created' | 'updated'; userId: string }> = [];
@@ -187,18 +187,26 @@ function describeWriteError(code: number | undefined, errmsg: string): string {
   return `The database refused this row (${errmsg.slice(0, 200)}). Re-run it; if it fails again, contact support.`;
 }
 
-async function findExistingUsers(rows: ChunkRow[]): Promise<Map<string, LeanUser>> {
+/**
+ * One query for the users a chunk names by username and for the holders of its external IDs
+ * (an `$or` that MongoDB answers from the two indexes).
+ */
+async function findChunkUsers(rows: ChunkRow[]): Promise<{ byKey: Map<string, LeanUser>; holders: Map<string, { id: string; username: string }> }> {
   const keys = [...new Set(rows.filter((row) => row.usernameKey).map((row) => row.usernameKey))];
-  if (keys.length === 0) return new Map();
-  const users = (await UserModel.find({ usernameKey: { $in: keys } }).select('+passwordHash').lean()) as unknown as LeanUser[];
-  return new Map(users.map((user) => [user.usernameKey, user]));
-}
-
-async function findExternalIdHolders(rows: ChunkRow[]): Promise<Map<string, { id: string; username: string }>> {
-  const ids = [...new Set(rows.map((row) => cellValue(row.cells.externalId)).filter((id): id is string => Boolean(id)))];
-  if (ids.length === 0) return new Map();
-  const holders = await UserModel.find({ externalId: { $in: ids } }, { username: 1, externalId: 1 }).lean();
-  return new Map(holders.map((holder) => [holder.externalId as string, { id: String(holder._id), username: holder.username }]));
+  const externalIds = [...new Set(rows.map((row) => cellValue(row.cells.externalId)).filter((id): id is string => Boolean(id)))];
+  const branches: Record<string, unknown>[] = [];
+  if (keys.length) branches.push({ usernameKey: { $in: keys } });
+  if (externalIds.length) branches.push({ externalId: { $in: externalIds } });
+  if (branches.length === 0) return { byKey: new Map(), holders: new Map() };
+  const users = (await UserModel.find(branches.length === 1 ? branches[0] : { $or: branches }).select('+passwordHash').lean()) as unknown as LeanUser[];
+  const wantedKeys = new Set(keys);
+  const wantedIds = new Set(externalIds);
+  return {
+    byKey: new Map(users.filter((user) => wantedKeys.has(user.usernameKey)).map((user) => [user.usernameKey, user])),
+    holders: new Map(
+      users.filter((user) => user.externalId && wantedIds.has(user.externalId)).map((user) => [user.externalId as string, { id: String(user._id), username: user.username }]),
+    ),
+  };
 }
 
 function toExistingUser(user: LeanUser): ExistingUser {

@@ -99,9 +99,25 @@ function planIndexedLookup(collection: Collection, filter: Document, options: Ma
 }
 
 /** Stored documents matching `filter`, lazily, in natural order unless an index served them. */
+/**
+ * An `$or` whose every branch is an indexed lookup is answered by the union of the branches'
+ * documents (mongod's index union), the whole filter then confirming each candidate.
+ */
+function planIndexedUnion(collection: Collection, filter: Document, options: MatchOptions): IndexedPlan | undefined {
+  const branches = filter.$or;
+  if (!Array.isArray(branches) || branches.length === 0) return undefined;
+  const docs = new Map<Document, true>();
+  for (const branch of branches) {
+    const plan = planIndexedLookup(collection, branch as Document, options);
+    if (!plan) return undefined;
+    for (const doc of plan.docs) docs.set(doc, true);
+  }
+  return { docs: [...docs.keys()], residual: filter };
+}
+
 export function* matchingDocuments(collection: Collection | undefined, filter: Document = {}, options: MatchOptions = {}): Generator<Document> {
   if (!collection) return;
-  const plan = planIndexedLookup(collection, filter, options);
+  const plan = planIndexedLookup(collection, filter, options) ?? planIndexedUnion(collection, filter, options);
   const residual = plan ? plan.residual : filter;
   const source = plan ? plan.docs : collection.docs.values();
   if (Object.keys(residual).length === 0) {

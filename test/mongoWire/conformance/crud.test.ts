@@ -93,6 +93,24 @@ describe('insert and find', () => {
     expect(sortedStrings((await items.find({ sku: { $in: ['a', 'b'] }, tags: 'green' }).toArray()).map((doc) => doc.sku))).toEqual(['b']);
   });
 
+  test('$or over indexed fields returns each matching document once, and unindexed branches still match', async () => {
+    const users = fresh();
+    await users.createIndex({ key: 1 });
+    await users.createIndex({ ext: 1 }, { partialFilterExpression: { ext: { $type: 'string' } } });
+    await users.insertMany([
+      { key: 'ann', ext: 'E1' },
+      { key: 'bob' },
+      { key: 'cy', ext: 'E3', note: 'x' },
+      { key: 'dee', ext: 'E4' },
+    ]);
+    const both = await users.find({ $or: [{ key: { $in: ['ann', 'bob'] } }, { ext: { $in: ['E1', 'E3'] } }] }).toArray();
+    expect(sortedStrings(both.map((doc) => doc.key))).toEqual(['ann', 'bob', 'cy']);
+    const mixed = await users.find({ $or: [{ key: 'dee' }, { note: 'x' }] }).toArray();
+    expect(sortedStrings(mixed.map((doc) => doc.key))).toEqual(['cy', 'dee']);
+    const narrowed = await users.find({ $or: [{ key: 'ann' }, { key: 'cy' }], ext: 'E3' }).toArray();
+    expect(narrowed.map((doc) => doc.key)).toEqual(['cy']);
+  });
+
   test('a null equality matches documents where the field is null or missing', async () => {
     const items = fresh();
     await items.createIndex({ owner: 1 });
