@@ -128,4 +128,13 @@ describe('importing rows', () => {
     expect(job.counts).toMatchObject({ created: 1 });
     expect(await findUser('ned')).toMatchObject({ firstName: 'Ned, Jr.', customFields: { jobtitle: 'Head of\nTraining' } });
   });
+
+  test('When a row has more cells than the header, then it fails saying so, numbered as in the spreadsheet', async () => {
+    const csv = `${HEADER}\nol@example.com,ol,,,,,,,\n,,,,,,,,\nwide@example.com,wide,,,,,,,,extra\n`;
+    const job = await importCsv(service, csv);
+    expect(job.counts).toMatchObject({ total: 2, created: 1, failed: 1 });
+    const report = await errorsCsv(service, job.id);
+    expect(report).toContain('Row 3:');
+    expect(report).toContain('10 cells but the header has 9 columns');
+  });
 });
