@@ -54,62 +54,88 @@ export function normaliseHeader(header: string): string {
   return header.replace(/^\uFEFF/, '').toLowerCase().replace(/[\s_-]+/g, '');
 }
 
+/** Normalised names that always mean a standard column (or the error report's column). */
+const RESERVED_HEADERS = new Map<string, ColumnTarget>([
+  ...STANDARD_COLUMNS.flatMap((column) =>
+    [column.header, column.field, ...column.aliases].map((name): [string, ColumnTarget] => [normaliseHeader(name), { kind: 'standard', field: column.field }]),
+  ),
+  [normaliseHeader(ERROR_COLUMN), { kind: 'ignored' }],
+]);
+
 function targetsByHeader(customFields: readonly CustomFieldColumn[]): Map<string, ColumnTarget> {
   const targets = new Map<string, ColumnTarget>();
-  for (const field of customFields) {
-    targets.set(normaliseHeader(field.key), { kind: 'custom', key: field.key });
-    targets.set(normaliseHeader(field.label), { kind: 'custom', key: field.key });
-  }
-  // Standard columns win over a custom field that happens to share a name.
-  for (const column of STANDARD_COLUMNS) {
-    for (const name of [column.header, column.field, ...column.aliases]) targets.set(normaliseHeader(name), { kind: 'standard', field: column.field });
-  }
-  targets.set(normaliseHeader(ERROR_COLUMN), { kind: 'ignored' });
+  // Keys first, then labels: exports write labels, so a label always finds its own field even
+  // when it normalises like another field's key.
+  for (const field of customFields) targets.set(normaliseHeader(field.key), { kind: 'custom', key: field.key });
+  for (const field of customFields) targets.set(normaliseHeader(field.label), { kind: 'custom', key: field.key });
+  // Standard columns win over a custom field that happens to share a name (see headerClash).
+  for (const [name, target] of RESERVED_HEADERS) targets.set(name, target);
   return targets;
+}
+
+/**
+ * For defining a custom field: the existing column a new key or label would be read as, if any
+ * (a custom field labelled "Role" or "e-mail" could never be imported, and would break export →
+ * upload). Returns the header of that column, or undefined when the name is free.
+ */
+export function headerClash(name: string, customFields: readonly CustomFieldColumn[]): string | undefined {
+  const normalised = normaliseHeader(name);
+  const reserved = RESERVED_HEADERS.get(normalised);
+  if (reserved?.kind === 'standard') return STANDARD_COLUMNS.find((column) => column.field === reserved.field)?.header;
+  if (reserved) return ERROR_COLUMN;
+  return customFields.find((field) => normaliseHeader(field.key) === normalised || normaliseHeader(field.label) === normalised)?.label;
 }
 
 const targetId = (target: ColumnTarget) => (target.kind === 'standard' ? `s:${target.field}` : target.kind === 'custom' ? `c:${target.key}` : 'ignored');
 
 /**
- * Maps a file's headers to fields. Blank headers are tolerated only at the end of the header
- * (Excel writes `Email,Username,,` when cells right of the table were ever touched); their
- * cells are ignored. A blank header between named ones is a problem: its cells would be lost.
+ * Maps a file's headers to fields, or says everything that is wrong with them at once.
+ *
+ * A blank header cell is a problem wherever it is, trailing ones included (`Email,Username,,`,
+ * which Excel writes when cells right of the table were ever used). Telling such harmless empty
+ * columns from a column whose header was cleared by mistake needs the data, which this
+ * header-level check never sees; ignoring them would silently drop a whole column of values.
+ * The refusal says which columns and how to delete them.
  */
 export function resolveColumns(
   headers: readonly string[],
   customFields: readonly CustomFieldColumn[],
 ): { ok: true; columns: ColumnBinding[] } | { ok: false; problems: ColumnProblem[] } {
   const targets = targetsByHeader(customFields);
-  const lastNamed = headers.reduce((last, header, index) => (header.trim() ? index : last), -1);
   const columns: ColumnBinding[] = [];
-  const unknown: string[] = [];
+  const unknown = new Set<string>();
   const blank: number[] = [];
   const seen = new Map<string, string>();
   const duplicated = new Set<string>();
 
-  headers.forEach((header, index) => {
-    if (!header.trim()) {
-      if (index < lastNamed) blank.push(index + 1);
-      return;
-    }
+  headers.forEach((raw, index) => {
+    const header = raw.trim(); // trim() also drops a BOM
+    if (!header) return blank.push(index + 1);
     const target = targets.get(normaliseHeader(header));
-    if (!target) return unknown.push(header.trim());
+    if (!target) return unknown.add(header);
     const id = targetId(target);
     const earlier = seen.get(id);
     if (earlier !== undefined && target.kind !== 'ignored') {
       duplicated.add(earlier);
-      duplicated.add(header.trim());
+      duplicated.add(header);
     }
-    seen.set(id, header.trim());
-    columns.push({ index, header: header.trim(), target });
+    seen.set(id, header);
+    columns.push({ index, header, target });
   });
 
   const problems: ColumnProblem[] = [];
   if (!seen.has('s:email')) problems.push({ kind: 'missing_email' });
-  if (unknown.length) problems.push({ kind: 'unknown', headers: unknown });
+  if (unknown.size) problems.push({ kind: 'unknown', headers: [...unknown] });
   if (duplicated.size) problems.push({ kind: 'duplicated', headers: [...duplicated] });
   if (blank.length) problems.push({ kind: 'blank_header', positions: blank });
   return problems.length ? { ok: false, problems } : { ok: true, columns };
+}
+
+/** 1 → A, 27 → AA: how Excel names the column the admin has to find. */
+export function columnLetter(position: number): string {
+  let letters = '';
+  for (let n = position; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return letters;
 }
 
 /** What an admin may name their columns, for refusals. */
@@ -117,19 +143,25 @@ export function acceptedHeaders(customFields: readonly CustomFieldColumn[]): str
   return [...EXPORT_HEADERS, ...customFields.map((field) => field.label)];
 }
 
+/** One message for all problems: says what is wrong and what to do in the spreadsheet. */
 export function describeColumnProblems(problems: readonly ColumnProblem[]): string {
   const quote = (names: string[]) => names.map((name) => `"${name}"`).join(', ');
   return problems
     .map((problem) => {
       switch (problem.kind) {
         case 'missing_email':
-          return 'The file has no Email column: every row needs an email address.';
-        case 'unknown':
-          return `Unknown column${problem.headers.length > 1 ? 's' : ''} ${quote(problem.headers)}: rename or delete ${problem.headers.length > 1 ? 'them' : 'it'} (a custom field must be defined before it can be imported).`;
+          return 'The file has no Email column: add one (every row needs an email address), or start again from an export of your users.';
+        case 'unknown': {
+          const many = problem.headers.length > 1;
+          return `Unknown column${many ? 's' : ''} ${quote(problem.headers)}: rename or delete ${many ? 'them' : 'it'} (a custom field must be defined before it can be imported).`;
+        }
         case 'duplicated':
           return `The columns ${quote(problem.headers)} mean the same thing: keep only one of them.`;
-        case 'blank_header':
-          return `Column${problem.positions.length > 1 ? 's' : ''} ${problem.positions.join(', ')} ha${problem.positions.length > 1 ? 've' : 's'} no header: name ${problem.positions.length > 1 ? 'them' : 'it'} or delete ${problem.positions.length > 1 ? 'them' : 'it'}.`;
+        case 'blank_header': {
+          const many = problem.positions.length > 1;
+          const where = problem.positions.map((position) => `${columnLetter(position)} (${position})`).join(', ');
+          return `Column${many ? 's' : ''} ${where} ha${many ? 've' : 's'} no header: give ${many ? 'them' : 'it'} one, or delete ${many ? 'those columns' : 'the column'} (right-click the column letter, then Delete).`;
+        }
       }
     })
     .join(' ');

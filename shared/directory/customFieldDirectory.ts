@@ -1,4 +1,5 @@
 import { conflict, invalidInput } from '../errors/appError';
+import { headerClash } from '../csv/userColumns';
 import { CustomFieldModel } from './customFieldModel';
 
 export interface CustomFieldView {
@@ -20,6 +21,11 @@ export async function createCustomField(input: unknown): Promise<CustomFieldView
     throw invalidInput('invalid_custom_field', 'The key must start with a lower-case letter and contain only a-z, 0-9 and _ (at most 50), e.g. {"key": "jobtitle", "label": "Job title"}.');
   }
   if (!label || label.length > 100) throw invalidInput('invalid_custom_field', 'Give the field a label of at most 100 characters, e.g. "Job title".');
+  for (const name of [key, label]) {
+    const column = headerClash(name, []);
+    // A field named like a standard column could never be imported: its column would be read as that one.
+    if (column) throw invalidInput('invalid_custom_field', `"${name}" would be read as the ${column} column in CSV files: choose another name.`);
+  }
   const existing = await CustomFieldModel.findOne({ $or: [{ key }, { label }] }).lean();
   if (existing) throw conflict('custom_field_exists', `A custom field with the key "${existing.key}" or the label "${existing.label}" already exists.`);
   try {

@@ -69,7 +69,7 @@ describe('email: required and a valid address', () => {
     ['the email cell is blank', cells({ email: '' })],
     ['the email cell is only spaces', cells({ email: '   ' })],
   ])('a row fails when %s', (_, row) => {
-    expect(decide(row)).toEqual({ kind: 'failed', messages: ['Email is missing: every row needs an email address.'] });
+    expect(decide(row)).toEqual({ kind: 'failed', messages: ["Email is missing: add the user's email address (every row needs one)."] });
   });
 
   test.each([
@@ -80,7 +80,8 @@ describe('email: required and a valid address', () => {
     ['a space', 'ann smith@example.com'],
     ['two @', 'ann@@example.com'],
     ['an empty domain label', 'ann@example..com'],
-    ['255 characters', `${'a'.repeat(243)}@example.com`],
+    ['a line break', 'ann\n@example.com'],
+    ['an invisible control character', 'ann\u0007@example.com'],
   ])(
     'an email with %s is refused as not a valid address',
     (_, email) => {
@@ -90,6 +91,13 @@ describe('email: required and a valid address', () => {
       });
     },
   );
+
+  test('an email longer than 254 characters is refused as too long, quoted by its start', () => {
+    expect(decide(cells({ email: `${'a'.repeat(243)}@example.com`, username: 'ann' }))).toEqual({
+      kind: 'failed',
+      messages: [`Email "${'a'.repeat(20)}…" is longer than 254 characters: use a shorter address.`],
+    });
+  });
 
   test.each([
     ['a plain address', 'ann@example.com'],

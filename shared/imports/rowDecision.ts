@@ -8,6 +8,10 @@ import { passwordProblem } from '../directory/passwordPolicy';
 import { DEFAULT_ROLES, ROLES, canonicalRole } from '../directory/roles';
 import type { ImportSettings } from './importSettings';
 
+export type { ImportSettings };
+/** How a row's groups (or roles) meet an existing user's: added to them, or replacing them. */
+export type GroupsMode = ImportSettings['groupsMode'];
+
 /** Raw cell text by field; a field is absent when the file has no such column. */
 export interface RowCells {
   email?: string;
@@ -35,6 +39,12 @@ interface UserProfile {
 export interface ExistingUser extends UserProfile {
   id: string;
   username: string;
+  /**
+   * False for a user who never set a password (e.g. invited, link not used yet): a password in
+   * the row is then always a change, whatever passwordIsCurrent says. Optional because callers
+   * that verify against the stored hash (no hash → no match) need not say.
+   */
+  hasPassword?: boolean;
 }
 
 export interface DecisionContext {
@@ -74,14 +84,24 @@ export type RowDecision =
   | { kind: 'unchanged'; userId: string }
   | { kind: 'failed'; messages: string[] };
 
+/**
+ * For a username written in the cell: typed at sign-in and shown in lists, 100 is far beyond
+ * any real one, so a longer one is a pasting accident. A username taken from the email follows
+ * the email's rules instead (up to 254), or valid addresses could not be usernames.
+ */
 export const USERNAME_MAX = 100;
+/** First and last names, as for usernames. */
 export const NAME_MAX = 100;
+/** External IDs come from other systems (UUIDs, URNs, paths): generous, but bounded. */
 export const EXTERNAL_ID_MAX = 255;
-const EMAIL_MAX = 254;
+/** The longest address SMTP can carry (RFC 5321 path limit minus the angle brackets). */
+export const EMAIL_MAX = 254;
+/** Pragmatic, not RFC 5322: one @, a local part, a dotted domain without empty labels, no spaces. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-// Control characters would be invisible in the spreadsheet and break API look-ups.
+// Line breaks, tabs and other control characters (C0, DEL, C1) are invisible in a spreadsheet:
+// in an identifier they only get there by accident, and would break sign-in and API look-ups.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The identity of a user: usernames are compared case-insensitively. */
 export function usernameKey(username: string): string {
@@ -106,11 +126,14 @@ export function splitList(cell: string | undefined): string[] {
 export function decideRow(cells: RowCells, ctx: DecisionContext): RowDecision {
   const messages: string[] = [];
   const email = cellValue(cells.email) ?? '';
-  if (!email) messages.push('Email is missing: every row needs an email address.');
-  else if (email.length > EMAIL_MAX || !EMAIL_PATTERN.test(email)) messages.push(`Email "${email}" is not a valid address: write it as name@example.com.`);
+  if (!email) messages.push("Email is missing: add the user's email address (every row needs one).");
+  else if (email.length > EMAIL_MAX) messages.push(`Email ${quoteStart(email)} is longer than ${EMAIL_MAX} characters: use a shorter address.`);
+  else if (!EMAIL_PATTERN.test(email) || CONTROL_CHARACTERS.test(email)) messages.push(`Email "${email}" is not a valid address: write it as name@example.com.`);
 
-  const username = cellValue(cells.username) || email;
-  if (username.length > USERNAME_MAX) messages.push(`Username "${username.slice(0, 20)}…" is longer than ${USERNAME_MAX} characters: shorten it.`);
+  const typedUsername = cellValue(cells.username);
+  const username = typedUsername || email;
+  if (typedUsername && typedUsername.length > USERNAME_MAX) messages.push(`Username ${quoteStart(typedUsername)} is longer than ${USERNAME_MAX} characters: shorten it.`);
+  else if (typedUsername && CONTROL_CHARACTERS.test(typedUsername)) messages.push(`Username "${typedUsername}" contains a line break or tab: type it again on one line.`);
   if (ctx.duplicateOfRow !== undefined) {
     messages.push(`Username "${username}" is already in row ${ctx.duplicateOfRow} of this file (duplicate of row ${ctx.duplicateOfRow}): keep one row per user.`);
   }
@@ -118,21 +141,27 @@ export function decideRow(cells: RowCells, ctx: DecisionContext): RowDecision {
   const firstName = cellValue(cells.firstName);
   const lastName = cellValue(cells.lastName);
   for (const [label, value] of [['First name', firstName], ['Last name', lastName]] as const) {
-    if (value && value.length > NAME_MAX) messages.push(`${label} is longer than ${NAME_MAX} characters: shorten it.`);
+    if (value && value.length > NAME_MAX) messages.push(`${label} ${quoteStart(value)} is longer than ${NAME_MAX} characters: shorten it.`);
   }
 
   const groupIds = resolveGroups(cells.groups, ctx.groupIdsByName, messages);
   const roles = resolveRoles(cells.roles, messages);
 
+  // The password is taken as written, neither trimmed nor unguarded: the export never writes
+  // one (so there is no guard to undo), the caller checks passwordIsCurrent against this exact
+  // text, and passwordProblem refuses surrounding spaces rather than silently changing it.
   const password = cells.password !== undefined && cells.password.trim() !== '' ? cells.password : undefined;
   const weakPassword = password === undefined ? undefined : passwordProblem(password);
   if (weakPassword) messages.push(weakPassword);
 
   const externalId = cellValue(cells.externalId) || undefined;
-  if (externalId && (externalId.length > EXTERNAL_ID_MAX || CONTROL_CHARACTERS.test(externalId))) {
-    messages.push(`External ID "${externalId.slice(0, 40)}" is not valid: use at most ${EXTERNAL_ID_MAX} characters and no line breaks or tabs.`);
+  if (externalId && externalId.length > EXTERNAL_ID_MAX) {
+    messages.push(`External ID ${quoteStart(externalId)} is longer than ${EXTERNAL_ID_MAX} characters: shorten it.`);
+  } else if (externalId && CONTROL_CHARACTERS.test(externalId)) {
+    messages.push(`External ID "${externalId}" contains a line break or tab: type it again on one line.`);
   } else if (externalId && ctx.externalIdHolder && ctx.externalIdHolder.id !== ctx.existing?.id) {
-    messages.push(`External ID "${externalId}" already belongs to user "${ctx.externalIdHolder.username}": external IDs must be unique.`);
+    const holder = ctx.externalIdHolder.username;
+    messages.push(`External ID "${externalId}" already belongs to user "${holder}" (external IDs are unique): give this user a different one, or remove it from "${holder}" first.`);
   }
 
   const custom: Record<string, string> = {};
@@ -186,7 +215,7 @@ function decideUpdate(existing: ExistingUser, ctx: DecisionContext, row: RowValu
     const target =
       ctx.settings.rolesMode === 'replace'
         ? canonicalOrder([...DEFAULT_ROLES, ...row.roles])
-        : row.roles.length ? canonicalOrder([...existing.roles, ...DEFAULT_ROLES, ...row.roles]) : existing.roles;
+        : row.roles.length ? canonicalOrder([...existing.roles.map((role) => canonicalRole(role) ?? role), ...DEFAULT_ROLES, ...row.roles]) : existing.roles;
     if (!sameSet(target, existing.roles)) changes.roles = target;
   }
 
@@ -196,7 +225,8 @@ function decideUpdate(existing: ExistingUser, ctx: DecisionContext, row: RowValu
   }
   if (Object.keys(customChanges).length) changes.customFields = customChanges;
 
-  const password = row.password && !ctx.passwordIsCurrent ? row.password : undefined;
+  const isCurrent = ctx.passwordIsCurrent === true && existing.hasPassword !== false;
+  const password = row.password && !isCurrent ? row.password : undefined;
   const changedFields = [...Object.keys(changes).filter((field) => field !== 'customFields'), ...Object.keys(customChanges).map((key) => `customFields.${key}`)];
   if (password) changedFields.push('password');
   if (changedFields.length === 0) return { kind: 'unchanged', userId: existing.id };
@@ -243,3 +273,6 @@ function sameSet(a: string[], b: string[]): boolean {
 }
 
 const quoteAll = (names: string[]) => names.map((name) => `"${name}"`).join(', ');
+
+/** A long value quoted by its start: enough to find the cell without flooding the report. */
+const quoteStart = (value: string) => `"${value.length > 20 ? `${value.slice(0, 20)}…` : value}"`;

@@ -57,6 +57,12 @@ describe('custom fields', () => {
     expect((await service.asAdmin().post('/api/custom-fields').send({ key: 'area', label: 'Region' })).status).toBe(409);
   });
 
+  test('When a key or label would be read as a standard column, then it is a 400 naming that column', async () => {
+    const response = await service.asAdmin().post('/api/custom-fields').send({ key: 'team', label: 'E-mail' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain('Email column');
+  });
+
   test('When the key is not a simple identifier, then it is a 400 that shows an example', async () => {
     const response = await service.asAdmin().post('/api/custom-fields').send({ key: 'Job Title', label: 'Job title' });
     expect(response.status).toBe(400);
