@@ -34,6 +34,10 @@ export function createApp(runtime: Runtime): Express {
   api.get('/openapi.json', (_req, res) => {
     res.json(openapiDocument);
   });
+  // What the presented key may do: the admin page shows and hides its parts by it.
+  api.get('/me', (req, res) => {
+    res.json({ role: req.apiRole });
+  });
   api.use(directoryRoutes());
   api.use(exportRoutes());
   api.use(importRoutes(runtime));

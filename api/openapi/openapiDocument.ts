@@ -83,6 +83,22 @@ export const openapiDocument = {
         responses: { '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/CustomField' } } } }, ...errors(400, 401, 403, 409) },
       },
     },
+    '/api/me': {
+      get: { summary: 'The role of the presented key', responses: { '200': { description: 'The role', content: { 'application/json': { schema: { type: 'object', properties: { role: { enum: ['admin', 'support'] } } } } } }, ...errors(401) } },
+    },
+    '/api/users/{id}/invite': {
+      post: { summary: 'Re-send an invitation with a fresh link (admin)', parameters: [idParam], responses: { '202': { description: 'Queued' }, ...errors(401, 403, 404) } },
+    },
+    '/invite/{token}': {
+      get: { security: [], summary: 'The invited user\'s page (HTML)', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Password form' }, '404': { description: 'Unknown link' }, '410': { description: 'Used or expired link' } } },
+      post: {
+        security: [],
+        summary: 'Set the password (form field or JSON `password`)',
+        parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { password: { type: 'string' } } } }, 'application/json': { schema: { type: 'object', properties: { password: { type: 'string' } } } } } },
+        responses: { '200': { description: 'Password set' }, '400': { description: 'Weak password' }, '404': { description: 'Unknown link' }, '410': { description: 'Used or expired link' }, '429': { description: 'Too many attempts' } },
+      },
+    },
     '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'Up' } } } },
     '/readyz': { get: { security: [], summary: 'Readiness: MongoDB and Redis reachable', responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } } } },
     '/metrics': { get: { security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'Text exposition format' } } } },
@@ -120,7 +136,19 @@ export const openapiDocument = {
           finishedAt: { type: ['string', 'null'], format: 'date-time' },
           retryOf: { type: ['string', 'null'] },
           onlyFailedRows: { type: 'boolean' },
+          requestedBy: { type: ['string', 'null'] },
+          cancelRequested: { type: 'boolean' },
           failureReason: { type: 'string' },
+          invitations: {
+            type: 'object',
+            description: 'Present when the upload asked for invitations',
+            properties: {
+              queued: { type: 'integer' },
+              sent: { type: 'integer' },
+              failed: { type: 'integer' },
+              failures: { type: 'array', items: { type: 'object', properties: { userId: { type: 'string' }, email: { type: 'string' }, error: { type: ['string', 'null'] } } } },
+            },
+          },
         },
       },
     },

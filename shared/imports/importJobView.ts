@@ -18,6 +18,8 @@ export interface ImportJobView {
   onlyFailedRows: boolean;
   /** The role of the key that started it. */
   requestedBy: string | null;
+  /** A cancel was asked for; a running job stops at its next chunk. */
+  cancelRequested: boolean;
   failureReason?: string;
 }
 
@@ -53,6 +55,7 @@ export function toImportJobView(job: ImportJobDocument, now = new Date()): Impor
     retryOf: job.retryOf ? String(job.retryOf) : null,
     onlyFailedRows: job.onlyFailedRows ?? false,
     requestedBy: job.requestedBy ?? null,
+    cancelRequested: job.cancelRequested ?? false,
   };
   if (job.failureReason) view.failureReason = job.failureReason;
   return view;

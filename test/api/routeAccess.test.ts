@@ -21,6 +21,8 @@ const ROUTES: Array<[Method, string, 'admin' | 'support']> = [
   ['delete', `/api/groups/${someId}`, 'admin'],
   ['get', '/api/custom-fields', 'support'],
   ['post', '/api/custom-fields', 'admin'],
+  ['post', `/api/users/${someId}/invite`, 'admin'],
+  ['get', '/api/me', 'support'],
 ];
 
 describe('who may call what', () => {
@@ -37,6 +39,13 @@ describe('who may call what', () => {
   test.each(ROUTES.filter(([, , role]) => role === 'support'))('%s %s with a support key passes the role check', async (method, path) => {
     const response = await service.asSupport()[method](path);
     expect([200, 201, 202, 400, 404, 409]).toContain(response.status);
+  });
+});
+
+describe('who am I', () => {
+  test('When a key asks /api/me, then it learns its role', async () => {
+    expect((await service.asAdmin().get('/api/me')).body).toEqual({ role: 'admin' });
+    expect((await service.asSupport().get('/api/me')).body).toEqual({ role: 'support' });
   });
 });
 

@@ -1,0 +1,204 @@
+// The progress and result panel of one import job: used by the upload wizard (step 3) and by
+// the Imports tab's detail view. Polls the job while it runs, then shows what it did.
+import { api, downloadFile } from './api.js';
+import { $, el, focusHeading, formatDate, formatDuration, formatNumber, isActive, showError, STATUS_LABELS, uniqueId } from './dom.js';
+
+const POLL_MS = 500;
+const INVITATION_POLL_MS = 1000;
+const INVITATION_POLL_LIMIT = 180;
+
+function resultMessage(job) {
+  const { counts, settings } = job;
+  const failedRows = `${formatNumber(counts.failed)} row${counts.failed === 1 ? '' : 's'}`;
+  if (job.status === 'failed') return `The import failed${job.failureReason ? `: ${job.failureReason}` : '.'}`;
+  if (job.status === 'cancelled') {
+    return settings.dryRun
+      ? 'Dry run cancelled: nothing was changed.'
+      : `Import cancelled after ${formatNumber(counts.processed)} of ${formatNumber(counts.total)} rows. The rows applied before cancelling stay applied.`;
+  }
+  if (settings.dryRun) {
+    return job.status === 'completed'
+      ? 'Dry run complete: nothing was changed. The counts show what importing this file would do.'
+      : `Dry run complete: nothing was changed. ${failedRows} would fail; download them to see why.`;
+  }
+  if (job.status === 'completed') return 'Import complete: your changes are live on the learners\' profiles.';
+  return `Import finished: the changes of the other rows are live on the learners' profiles, but ${failedRows} failed. Download the failed rows to see why, fix the cause (for example create a missing group) and retry them.`;
+}
+
+function settingsSummary(settings) {
+  return [
+    settings.dryRun ? 'Dry run' : null,
+    `Invitations ${settings.sendInvitations ? 'on' : 'off'}`,
+    `User groups: ${settings.groupsMode}`,
+    `Roles: ${settings.rolesMode}`,
+  ].filter(Boolean).join(' · ');
+}
+
+function invitationsView(invitations, level) {
+  const parts = [`${formatNumber(invitations.sent)} sent`, `${formatNumber(invitations.queued)} waiting to be sent`, `${formatNumber(invitations.failed)} failed`];
+  const nodes = [el('h5', { 'aria-level': String(level + 1) }, 'Invitations'), el('p', {}, parts.join(', ') + '.')];
+  if (invitations.failures && invitations.failures.length > 0) {
+    nodes.push(
+      el('ul', { class: 'failures', 'aria-label': 'Invitations that could not be sent' },
+        invitations.failures.map((failure) => el('li', {}, el('strong', {}, failure.email), ': ', failure.error || 'no reason given'))),
+    );
+  }
+  return nodes;
+}
+
+/**
+ * Mounts a panel into `container`. `show(jobOrId)` displays a job and follows it; `stop()`
+ * ends polling (when the view is left).
+ */
+export function createJobPanel(container, { level = 4 } = {}) {
+  const panel = $('#job-panel-template').content.firstElementChild.cloneNode(true);
+  container.replaceChildren(panel);
+  const parts = {
+    title: $('.job-title', panel),
+    meta: $('.job-meta', panel),
+    status: $('.job-status', panel),
+    bar: $('.job-bar', panel),
+    percent: $('.job-percent', panel),
+    rows: $('.job-rows', panel),
+    result: $('.job-result', panel),
+    message: $('.job-message', panel),
+    invitations: $('.job-invitations', panel),
+    error: $('.job-error', panel),
+    cancel: $('.job-cancel', panel),
+    download: $('.job-download', panel),
+    retryFailed: $('.job-retry-failed', panel),
+    rerun: $('.job-rerun', panel),
+  };
+  // The panel sits at different depths (wizard step, Imports tab): keep the outline right.
+  parts.title.setAttribute('aria-level', String(level));
+  parts.title.id = uniqueId('job-title');
+  parts.bar.id = uniqueId('job-bar');
+  parts.bar.setAttribute('aria-labelledby', parts.title.id);
+  panel.setAttribute('aria-labelledby', parts.title.id);
+
+  let job = null;
+  let generation = 0;
+  let timer = null;
+  let lastStatus = null;
+
+  function render() {
+    const { counts } = job;
+    parts.title.textContent = `Import of ${job.fileName}`;
+    const retry = job.retryOf ? ` · ${job.onlyFailedRows ? 'retry of the failed rows of' : 're-run of'} an earlier import` : '';
+    parts.meta.textContent = `Started by the ${job.requestedBy || 'unknown'} key on ${formatDate(job.createdAt)}${retry}. ${settingsSummary(job.settings)}.`;
+    // The live region only changes when the status does, so screen readers are not flooded;
+    // at the end it also reads out the counts (shown visually in the boxes below).
+    const label = isActive(job) && job.cancelRequested ? 'Cancelling…' : STATUS_LABELS[job.status] || job.status;
+    const summary = isActive(job) ? '' : `: ${['created', 'updated', 'unchanged', 'failed'].map((name) => `${formatNumber(counts[name])} ${name}`).join(', ')}.`;
+    if (label + summary !== lastStatus) {
+      parts.status.replaceChildren(label, summary ? el('span', { class: 'visually-hidden' }, summary) : '');
+      lastStatus = label + summary;
+    }
+    panel.dataset.status = job.status;
+    const percent = Math.floor(job.progress ?? 0);
+    parts.bar.value = job.progress ?? 0;
+    parts.bar.textContent = `${percent} %`;
+    parts.bar.setAttribute('aria-valuetext', `${percent} %, ${formatNumber(counts.processed)} of ${formatNumber(counts.total)} rows`);
+    parts.percent.textContent = `${percent} %`;
+    const rows = counts.total > 0 || !isActive(job) ? `${formatNumber(counts.processed)} of ${formatNumber(counts.total)} rows` : 'Counting rows…';
+    const speed = job.rowsPerSecond ? ` · ${formatNumber(job.rowsPerSecond)} rows/s` : '';
+    const eta = isActive(job) && job.etaSeconds !== null && job.etaSeconds !== undefined ? ` · about ${formatDuration(job.etaSeconds)} left` : '';
+    parts.rows.textContent = rows + speed + eta;
+    for (const node of panel.querySelectorAll('[data-count]')) node.textContent = formatNumber(counts[node.dataset.count]);
+    panel.classList.toggle('has-failures', counts.failed > 0);
+
+    const ended = !isActive(job);
+    parts.result.hidden = !ended;
+    if (ended) parts.message.textContent = resultMessage(job);
+    parts.invitations.hidden = !job.invitations;
+    if (job.invitations) parts.invitations.replaceChildren(...invitationsView(job.invitations, level));
+    parts.cancel.hidden = ended;
+    parts.cancel.disabled = Boolean(job.cancelRequested);
+    parts.download.hidden = counts.failed === 0;
+    parts.retryFailed.hidden = !ended || counts.failed === 0;
+    parts.rerun.hidden = !ended;
+  }
+
+  function schedule(delay) {
+    clearTimeout(timer);
+    const mine = generation;
+    timer = setTimeout(() => poll(mine), delay);
+  }
+
+  let invitationPolls = 0;
+  async function poll(mine) {
+    let fresh;
+    try {
+      fresh = await api(`/api/imports/${encodeURIComponent(job.id)}`);
+    } catch (error) {
+      if (mine !== generation) return;
+      showError(parts.error, error.message);
+      if (error.status !== 404 && error.status !== 401) schedule(2000);
+      return;
+    }
+    if (mine !== generation) return;
+    showError(parts.error, '');
+    job = fresh;
+    render();
+    follow();
+  }
+
+  function follow() {
+    if (isActive(job)) return schedule(POLL_MS);
+    // Invitations go out after the import ends: keep the counts fresh until none are waiting.
+    if (job.invitations && job.invitations.queued > 0 && invitationPolls++ < INVITATION_POLL_LIMIT) schedule(INVITATION_POLL_MS);
+  }
+
+  async function act(button, run) {
+    button.disabled = true;
+    showError(parts.error, '');
+    try {
+      await run();
+    } catch (error) {
+      showError(parts.error, error.message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function startRetry(body) {
+    const next = await api(`/api/imports/${encodeURIComponent(job.id)}/retry`, { method: 'POST', json: body });
+    show(next);
+    focusHeading(parts.title);
+  }
+
+  parts.cancel.addEventListener('click', () => act(parts.cancel, async () => {
+    job = await api(`/api/imports/${encodeURIComponent(job.id)}/cancel`, { method: 'POST' });
+    render();
+    follow();
+  }));
+  parts.download.addEventListener('click', () => act(parts.download, async () => {
+    await downloadFile(`/api/imports/${encodeURIComponent(job.id)}/errors.csv`, 'failed-rows.csv');
+  }));
+  parts.retryFailed.addEventListener('click', () => act(parts.retryFailed, () => startRetry({ only: 'failed' })));
+  parts.rerun.addEventListener('click', () => act(parts.rerun, () => startRetry(undefined)));
+
+  function show(jobOrId) {
+    generation += 1;
+    clearTimeout(timer);
+    invitationPolls = 0;
+    lastStatus = null;
+    showError(parts.error, '');
+    if (typeof jobOrId === 'string') {
+      job = { id: jobOrId };
+      parts.title.textContent = 'Loading import…';
+      return poll(generation);
+    }
+    job = jobOrId;
+    render();
+    follow();
+    return Promise.resolve();
+  }
+
+  function stop() {
+    generation += 1;
+    clearTimeout(timer);
+  }
+
+  return { show, stop, focus: () => focusHeading(parts.title) };
+}
