@@ -30,7 +30,9 @@ async function settled(id: string) {
   // The import ends before its mails are out: wait until every invitation has an outcome.
   for (;;) {
     const job = (await service.asAdmin().get(`/api/imports/${id}`)).body;
-    if (job.invitations && job.invitations.queued === 0 && job.invitations.sent + job.invitations.failed >= job.counts.created) return job;
+    const invitations = job.invitations;
+    // The job's `invited` count is bumped right after an invitation is marked sent.
+    if (invitations && invitations.queued === 0 && invitations.sent + invitations.failed >= job.counts.created && job.counts.invited >= invitations.sent) return job;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
