@@ -220,5 +220,6 @@ function toExistingUser(user: LeanUser): ExistingUser {
     roles: user.roles ?? [],
     externalId: user.externalId ?? undefined,
     customFields: user.customFields ?? {},
+    hasPassword: Boolean(user.passwordHash),
   };
 }
