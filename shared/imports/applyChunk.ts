@@ -34,6 +34,11 @@ export interface ChunkOutcome {
 export interface ChunkJob {
   jobId: ObjectId;
   settings: ImportSettings;
+  /**
+   * External IDs given out by earlier chunks of a dry run, which wrote nothing the next chunk's
+   * query could find: without them a dry run would miss clashes a real run reports.
+   */
+  dryRunExternalIds?: Map<string, number>;
 }
 
 type LeanUser = {
@@ -60,7 +65,8 @@ type LeanUser = {
 export async function applyChunk(rows: ChunkRow[], job: ChunkJob, directory: DirectorySnapshot): Promise<ChunkOutcome> {
   const outcome: ChunkOutcome = { created: 0, updated: 0, unchanged: 0, failed: 0, createdUserIds: [], failures: [] };
   const { byKey: existingByKey, holders: holdersByExternalId } = await findChunkUsers(rows);
-  const claimedExternalIds = new Map<string, ChunkRow>();
+  // External ID → the row of this file that gives it out (earlier dry-run chunks included).
+  const claimedExternalIds = job.dryRunExternalIds ?? new Map<string, number>();
 
   const planned: Array<{ row: ChunkRow; operation: AnyBulkWriteOperation; outcome: 'created' | 'updated'; userId: string }> = [];
   const fail = (row: ChunkRow, messages: string[]) => {
@@ -90,11 +96,11 @@ export async function applyChunk(rows: ChunkRow[], job: ChunkJob, directory: Dir
     const externalId = decision.kind === 'create' ? decision.user.externalId : decision.changes.externalId;
     if (externalId) {
       const earlier = claimedExternalIds.get(externalId);
-      if (earlier) {
-        fail(row, [`External ID "${externalId}" is also given to row ${earlier.row} of this file. Each user needs a different external ID.`]);
+      if (earlier !== undefined && earlier !== row.row) {
+        fail(row, [`External ID "${externalId}" is also given to row ${earlier} of this file. Each user needs a different external ID.`]);
         continue;
       }
-      claimedExternalIds.set(externalId, row);
+      claimedExternalIds.set(externalId, row.row);
     }
     planned.push(await planWrite(row, decision, job));
   }

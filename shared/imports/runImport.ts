@@ -82,8 +82,9 @@ interface ApplyPassOptions extends RunImportOptions {
 async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions) {
   const duplicates = new DuplicateUsernameTracker(options.repeatedHashes);
   const passwordColumn = binder.passwordColumn;
-  const chunkJob = { jobId: job._id, settings: jobSettings(job) };
-  const inviting = chunkJob.settings.sendInvitations && !chunkJob.settings.dryRun;
+  const settings = jobSettings(job);
+  const chunkJob = { jobId: job._id, settings, dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined };
+  const inviting = settings.sendInvitations && !settings.dryRun;
   let checkpoint = job.checkpointRow ?? 0;
   let chunk: ChunkRow[] = [];
   let lastRowRead = checkpoint;

@@ -18,14 +18,18 @@ const rows = (count: number, prefix: string, extra = ',,') =>
 
 describe('the life of an import job', () => {
   test('When a dry run is followed by the real run, then both report the same counts and only the real run writes', async () => {
-    const csv = `${HEADER}\n${rows(60, 'dry')}\nbad@example.com,bad,Bad,Nowhere,,\ndry3@example.com,DRY3,Again,,,\n`;
+    // Rows 1 and 40 give out the same external ID in different chunks (25 rows each).
+    const csv = `Email,Username,First Name,User groups,Roles,Password,External ID\n${rows(60, 'dry', ',,,,')}\n`
+      .replace('dry0@example.com,dry0,Name 0,,,,', 'dry0@example.com,dry0,Name 0,,,,EXT-SHARED')
+      .replace('dry39@example.com,dry39,Name 39,,,,', 'dry39@example.com,dry39,Name 39,,,,EXT-SHARED') +
+      'bad@example.com,bad,Bad,Nowhere,,,\ndry3@example.com,DRY3,Again,,,,\n';
     const dry = await importCsv(service, csv, { dryRun: true });
-    expect(dry.counts).toMatchObject({ total: 62, processed: 62, created: 60, failed: 2 });
+    expect(dry.counts).toMatchObject({ total: 62, processed: 62, created: 59, failed: 3 });
     expect(await UserModel.countDocuments({ usernameKey: /^dry/ })).toBe(0);
 
     const real = await importCsv(service, csv);
     expect({ ...real.counts }).toEqual({ ...dry.counts });
-    expect(await UserModel.countDocuments({ usernameKey: /^dry/ })).toBe(60);
+    expect(await UserModel.countDocuments({ usernameKey: /^dry/ })).toBe(59);
   });
 
   test('When failed rows are retried after the missing group is created, then only they run and they succeed', async () => {
