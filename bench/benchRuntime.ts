@@ -17,6 +17,7 @@ export async function startBenchRuntime(env: Record<string, string>): Promise<{ 
     REDIS_URL: services.redis.url,
     SMTP_URL: smtp.url,
     API_KEYS: `admin:${adminKey}`,
+    INVITE_SECRET: 'bench-invitation-secret-0123456789abcdef',
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: `bench-${Date.now()}`,
     ...env,

@@ -21,6 +21,7 @@ async function main() {
     REDIS_URL: services.redis.url,
     SMTP_URL: services.smtpUrl,
     API_KEYS: `admin:${KEY}`,
+    INVITE_SECRET: 'bench-invitation-secret-0123456789abcdef',
     PORT: String(port),
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: `bench-${Date.now()}`,

@@ -27,6 +27,8 @@ runProcess('dev', async () => {
       REDIS_URL: services.redis.url,
       SMTP_URL: services.smtpUrl,
       API_KEYS: process.env.API_KEYS ?? DEV_API_KEYS,
+      // Development only: links signed with a fixed secret stay valid across restarts of `npm run dev`.
+      INVITE_SECRET: process.env.INVITE_SECRET ?? 'dev-only-invitation-secret-not-for-production',
     });
     const runtime = await openRuntime(config, { dbName: process.env.MONGO_URL ? undefined : 'user_directory_dev' });
     const workers = startWorkers(runtime);

@@ -5,6 +5,7 @@ const valid = {
   REDIS_URL: 'redis://localhost:6379',
   SMTP_URL: 'smtp://localhost:1025',
   API_KEYS: 'admin:s3cret-admin,support:0ther-support',
+  INVITE_SECRET: 'a-test-secret-of-at-least-32-characters',
 };
 
 describe('configuration from the environment', () => {
@@ -30,6 +31,10 @@ describe('configuration from the environment', () => {
     ['IMPORT_CHUNK_SIZE', { IMPORT_CHUNK_SIZE: '0' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'not a url' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['INVITE_SECRET', { INVITE_SECRET: undefined }],
+    ['INVITE_SECRET', { INVITE_SECRET: 'too-short' }],
+    ['IMPORT_DB_RETRY_SECONDS', { IMPORT_DB_RETRY_SECONDS: '-5' }],
+    ['UPLOAD_RETENTION_DAYS', { UPLOAD_RETENTION_DAYS: 'forever' }],
   ])('a bad %s fails at start-up with a message naming it', (variable, change) => {
     const attempt = () => loadConfig({ ...valid, ...change });
     expect(attempt).toThrow(ConfigError);

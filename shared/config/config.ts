@@ -42,6 +42,13 @@ const environment = z.object({
   INVITE_TTL_DAYS: positiveInt(7, 365),
   INVITE_RETRY_BASE_MS: positiveInt(5_000, 3_600_000),
   WORKER_LOCK_SECONDS: positiveInt(30, 3_600),
+  INVITE_SECRET: z
+    .string({ error: 'is required: a random string of 32 or more characters that signs invitation links, e.g. from `openssl rand -hex 32`' })
+    .min(32, 'must be at least 32 characters long (e.g. `openssl rand -hex 32`)'),
+  IMPORT_DB_RETRY_SECONDS: positiveInt(600, 86_400),
+  RECOVERY_INTERVAL_SECONDS: positiveInt(60, 86_400),
+  UPLOAD_RETENTION_DAYS: positiveInt(30, 3_650),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   WORKER_QUEUES: z
     .string()
     .default('imports,invitations')
@@ -70,7 +77,20 @@ export interface Config {
     ttlMs: number;
     /** First retry delay after a temporary SMTP failure; doubles with each attempt. */
     retryBaseMs: number;
+    /**
+     * Signs invitation links: a link is derived from it and the invitation's id and version, so
+     * a mail sent twice (a crash between the relay's OK and our record) carries the same link.
+     */
+    secret: string;
   };
+  /** How long an import keeps retrying through MongoDB errors (outage, step-down) before it fails. */
+  importDbRetryMs: number;
+  /** How often workers look for stranded imports and invitations and sweep stored uploads. */
+  recoveryIntervalMs: number;
+  /** Uploads hold plaintext passwords: each is deleted this long after its last import ended. */
+  uploadRetentionMs: number;
+  /** When set, a worker process serves /metrics and /healthz on this port. */
+  workerMetricsPort?: number;
   /** How long a worker's hold on a job lasts without renewal: a killed worker's job resumes after it. */
   workerLockMs: number;
   /** Which queues a worker process consumes: dedicated mail senders can scale apart from importers. */
@@ -110,7 +130,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ratePerSecond: e.INVITE_RATE_PER_SECOND,
       ttlMs: e.INVITE_TTL_DAYS * 24 * 3600 * 1000,
       retryBaseMs: e.INVITE_RETRY_BASE_MS,
+      secret: e.INVITE_SECRET,
     },
+    importDbRetryMs: e.IMPORT_DB_RETRY_SECONDS * 1000,
+    recoveryIntervalMs: e.RECOVERY_INTERVAL_SECONDS * 1000,
+    uploadRetentionMs: e.UPLOAD_RETENTION_DAYS * 24 * 3600 * 1000,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     workerLockMs: e.WORKER_LOCK_SECONDS * 1000,
     workerQueues: e.WORKER_QUEUES,
   };

@@ -49,10 +49,25 @@ const importJobSchema = new Schema(
     failureReason: { type: String },
     startedAt: { type: Date, default: null },
     finishedAt: { type: Date, default: null },
+    /**
+     * Set while the worker waits to resume after a database error (outage, step-down), so the
+     * admin sees why a running import stands still; cleared by the next committed chunk.
+     */
+    retrying: {
+      type: new Schema({ reason: String, attempt: Number, nextAt: Date, since: Date }, { _id: false }),
+      default: null,
+    },
+    /** Times the workers found this import without a live queue job and queued it again. */
+    recoveries: { type: Number, default: 0 },
+    /** The stored upload was deleted (UPLOAD_RETENTION_DAYS): retry and errors.csv are gone. */
+    fileDeletedAt: { type: Date, default: null },
   },
   { timestamps: true, versionKey: false },
 );
 importJobSchema.index({ createdAt: -1, _id: -1 }, { name: 'newest_first' });
+// Recovery looks for imports that have not ended; retention for the uploads of old ones.
+importJobSchema.index({ status: 1 }, { name: 'status' });
+importJobSchema.index({ fileId: 1 }, { name: 'file' });
 
 export type ImportJobDocument = InferSchemaType<typeof importJobSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');

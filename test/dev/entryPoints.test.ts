@@ -9,7 +9,7 @@ describe('production entry points', () => {
     (entry) => {
       const result = spawnSync(process.execPath, ['--import', 'tsx', entry], { cwd: root, env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000 });
       expect(result.status).toBe(1);
-      for (const variable of ['MONGO_URL', 'REDIS_URL', 'SMTP_URL', 'API_KEYS']) expect(result.stderr).toContain(variable);
+      for (const variable of ['MONGO_URL', 'REDIS_URL', 'SMTP_URL', 'API_KEYS', 'INVITE_SECRET']) expect(result.stderr).toContain(variable);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     },
   );

@@ -42,6 +42,7 @@ export async function startTestService(
     ...process.env,
     SMTP_URL: 'smtp://127.0.0.1:1',
     API_KEYS: `admin:${ADMIN_KEY},support:${SUPPORT_KEY}`,
+    INVITE_SECRET: `test-invitation-secret-${isolation}-0123456789abcdef`,
     QUEUE_PREFIX: `test-${isolation}`,
     ...overrides,
   });

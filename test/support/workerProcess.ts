@@ -20,6 +20,7 @@ export function startWorkerProcess(service: TestService, env: Record<string, str
       REDIS_URL: service.config.redisUrl,
       SMTP_URL: service.config.smtpUrl,
       API_KEYS: 'admin:worker-has-no-http',
+      INVITE_SECRET: service.config.invitations.secret,
       QUEUE_PREFIX: service.config.queuePrefix,
       IMPORT_CHUNK_SIZE: String(service.config.importChunkSize),
       WORKER_LOCK_SECONDS: String(service.config.workerLockMs / 1000),
