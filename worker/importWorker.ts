@@ -20,10 +20,12 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
   const redis = connectRedis(runtime.config.redisUrl);
   const worker = new Worker<ImportJobPayload>(
     QUEUE_NAMES.imports,
-    async (job, token) => {
+    async (job, token, signal) => {
       const result = await runImport(job.data.importId, {
         chunkSize: runtime.config.importChunkSize,
         shouldYield: () => stopping,
+        signal,
+        dbRetryMs: runtime.config.importDbRetryMs,
         inviteUsers: (importId, userIds) => enqueueImportInvitations(runtime.invitationQueue, importId, userIds),
       });
       if (result === 'yielded') {
@@ -44,6 +46,14 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'import worker error'));
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    // Once the lock has lapsed another worker may already be running the import: stop now
+    // rather than at the next commit, which would find the checkpoint moved.
+    for (const jobId of jobIds) {
+      logger.warn({ importId: jobId }, 'lost the lock on an import: stopping work on it');
+      worker.cancelJob(jobId, 'lock lost');
+    }
+  });
   return {
     worker,
     async close() {

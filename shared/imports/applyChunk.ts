@@ -1,9 +1,10 @@
-import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation } from 'mongodb';
+import type { ObjectId } from 'mongodb';
 import { UserModel } from '../directory/userModel';
-import { hashPassword, passwordMatches } from '../directory/passwordHashing';
+import { passwordMatches } from '../directory/passwordHashing';
 import type { ImportSettings } from './importSettings';
 import type { DirectorySnapshot } from './importDirectory';
 import { cellValue, decideRow, type ExistingUser, type RowCells, type RowDecision } from './rowDecision';
+import { planWrite, writeUsers, type PlannedWrite, type RefusedWrite } from './userWrites';
 
 /** A data row on its way into a chunk: its cells bound to fields, its identity known. */
 export interface ChunkRow {
@@ -56,19 +57,38 @@ type LeanUser = {
   lastImport?: { jobId?: ObjectId; row?: number; outcome?: 'created' | 'updated' } | null;
 };
 
+/** A duplicate key on insert is retried as an update this many times before the row fails. */
+const MAX_ROUNDS = 3;
+
 /**
  * Applies one chunk of rows: one query for the users they name and the holders of their
  * external IDs, the domain's decision per row, and one unordered bulk write (MongoDB runs it as
- * one insert and one update command). Nothing here
+ * one insert and one update command). A row whose insert meets a user created meanwhile (an
+ * overlapping import) is decided again against that user, within the same chunk. Nothing here
  * commits progress; the caller does that together with the counts.
  */
 export async function applyChunk(rows: ChunkRow[], job: ChunkJob, directory: DirectorySnapshot): Promise<ChunkOutcome> {
   const outcome: ChunkOutcome = { created: 0, updated: 0, unchanged: 0, failed: 0, createdUserIds: [], failures: [] };
-  const { byKey: existingByKey, holders: holdersByExternalId } = await findChunkUsers(rows);
   // External ID → the row of this file that gives it out (earlier dry-run chunks included).
   const claimedExternalIds = job.dryRunExternalIds ?? new Map<string, number>();
+  let pending = rows;
+  for (let round = 1; pending.length > 0; round += 1) {
+    pending = await applyRound(pending, job, directory, outcome, claimedExternalIds, round === MAX_ROUNDS);
+  }
+  return outcome;
+}
 
-  const planned: Array<{ row: ChunkRow; operation: AnyBulkWriteOperation; outcome: 'created' | 'updated'; userId: string }> = [];
+/** Decides and writes rows; returns the rows whose insert found its user taken, to decide again. */
+async function applyRound(
+  rows: ChunkRow[],
+  job: ChunkJob,
+  directory: DirectorySnapshot,
+  outcome: ChunkOutcome,
+  claimedExternalIds: Map<string, number>,
+  lastRound: boolean,
+): Promise<ChunkRow[]> {
+  const { byKey: existingByKey, holders: holdersByExternalId } = await findChunkUsers(rows);
+  const planned: PlannedWrite[] = [];
   const fail = (row: ChunkRow, messages: string[]) => {
     outcome.failed += 1;
     outcome.failures.push({ row: row.row, record: row.record, messages });
@@ -105,17 +125,20 @@ export async function applyChunk(rows: ChunkRow[], job: ChunkJob, directory: Dir
     planned.push(await planWrite(row, decision, job));
   }
 
-  const failedWrites = job.settings.dryRun ? new Map<number, string>() : await writeUsers(planned.map((plan) => plan.operation));
+  const refused = job.settings.dryRun ? new Map<number, RefusedWrite>() : await writeUsers(planned.map((plan) => plan.operation));
+  const again: ChunkRow[] = [];
   for (const [index, plan] of planned.entries()) {
-    const writeError = failedWrites.get(index);
-    if (writeError) {
-      fail(plan.row, [writeError]);
+    const refusal = refused.get(index);
+    if (refusal?.taken && !lastRound) {
+      again.push(plan.row);
+    } else if (refusal) {
+      fail(plan.row, [refusal.message]);
     } else {
       outcome[plan.outcome] += 1;
       if (plan.outcome === 'created') outcome.createdUserIds.push(plan.userId);
     }
   }
-  return outcome;
+  return again;
 }
 
 async function decide(
@@ -138,59 +161,6 @@ async function decide(
     externalIdHolder: externalId ? holders.get(externalId) : undefined,
     passwordIsCurrent,
   });
-}
-
-async function planWrite(row: ChunkRow, decision: Extract<RowDecision, { kind: 'create' | 'update' }>, job: ChunkJob) {
-  const passwordHash = decision.password ? await hashPassword(decision.password) : undefined;
-  if (decision.kind === 'create') {
-    const _id = new ObjectId();
-    const { user } = decision;
-    const document = {
-      _id,
-      ...user,
-      groupIds: user.groupIds.map((id) => new ObjectId(id)),
-      ...(passwordHash ? { passwordHash } : {}),
-      lastImport: { jobId: job.jobId, row: row.row, outcome: 'created' as const },
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    };
-    return { row, operation: { insertOne: { document } } as AnyBulkWriteOperation, outcome: 'created' as const, userId: String(_id) };
-  }
-  const set: Record<string, unknown> = { lastImport: { jobId: job.jobId, row: row.row, outcome: 'updated' }, updatedAt: new Date() };
-  for (const [field, value] of Object.entries(decision.changes)) {
-    if (field === 'customFields') {
-      for (const [key, text] of Object.entries(value as Record<string, string>)) set[`customFields.${key}`] = text;
-    } else if (field === 'groupIds') {
-      set.groupIds = (value as string[]).map((id) => new ObjectId(id));
-    } else {
-      set[field] = value;
-    }
-  }
-  if (passwordHash) set.passwordHash = passwordHash;
-  const operation = { updateOne: { filter: { _id: new ObjectId(decision.userId) }, update: { $set: set } } } as AnyBulkWriteOperation;
-  return { row, operation, outcome: 'updated' as const, userId: decision.userId };
-}
-
-/** Returns, by operation index, the message for each write MongoDB refused. */
-async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<Map<number, string>> {
-  const failed = new Map<number, string>();
-  if (operations.length === 0) return failed;
-  try {
-    await UserModel.collection.bulkWrite(operations, { ordered: false });
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    for (const writeError of writeErrors) failed.set(writeError.index, describeWriteError(writeError.code, writeError.errmsg ?? ''));
-  }
-  return failed;
-}
-
-function describeWriteError(code: number | undefined, errmsg: string): string {
-  if (code === 11000 && errmsg.includes('externalId')) {
-    return 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.';
-  }
-  if (code === 11000) return 'This username was created by someone else while the import ran. Re-run this row to update that user.';
-  return `The database refused this row (${errmsg.slice(0, 200)}). Re-run it; if it fails again, contact support.`;
 }
 
 /**

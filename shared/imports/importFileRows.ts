@@ -2,6 +2,7 @@ import type { ObjectId } from 'mongodb';
 import { openUploadReadStream } from '../database/uploadStore';
 import { isBlankRecord, readCsvRecords, type CsvDelimiter } from '../csv/csvRecords';
 import type { TextEncoding } from '../csv/fileSniffing';
+import { eventLoopBreaks } from '../runtime/eventLoopBreaks';
 
 export interface ImportFile {
   fileId: ObjectId;
@@ -15,11 +16,17 @@ export interface DataRow {
   record: string[];
 }
 
-/** Streams the data rows of a stored upload out of GridFS, header and blank rows left out. */
+/**
+ * Streams the data rows of a stored upload out of GridFS, header and blank rows left out,
+ * giving the event loop a turn every few milliseconds of reading.
+ */
 export async function* readDataRows(file: ImportFile): AsyncGenerator<DataRow> {
   let row = -1;
+  const pause = eventLoopBreaks();
   for await (const record of readCsvRecords(openUploadReadStream(file.fileId), file.encoding, file.delimiter)) {
     row += 1;
+    const turn = pause();
+    if (turn) await turn;
     if (row === 0 || isBlankRecord(record)) continue;
     yield { row, record };
   }

@@ -57,7 +57,7 @@ export async function commitChunk(jobId: ObjectId, fromRow: number, toRow: numbe
         'counts.unchanged': counts.unchanged,
         'counts.failed': counts.failed,
       },
-      $set: { checkpointRow: toRow },
+      $set: { checkpointRow: toRow, retrying: null },
     },
     { returnDocument: 'after', projection: { cancelRequested: 1 } },
   ).lean();
@@ -70,6 +70,25 @@ export async function commitChunk(jobId: ObjectId, fromRow: number, toRow: numbe
  * the worker was busy). Returns false when the job had ended.
  */
 export async function setJobStatus(jobId: ObjectId, status: ImportStatus, extra: Record<string, unknown> = {}): Promise<boolean> {
-  const result = await ImportJobModel.updateOne({ _id: jobId, status: { $nin: FINAL_STATUSES } }, { $set: { status, ...extra } });
+  const ended = FINAL_STATUSES.includes(status) ? { retrying: null } : {};
+  const result = await ImportJobModel.updateOne({ _id: jobId, status: { $nin: FINAL_STATUSES } }, { $set: { status, ...ended, ...extra } });
   return result.matchedCount === 1;
+}
+
+export interface RetryingState {
+  reason: string;
+  attempt: number;
+  nextAt: Date;
+  /** When the database first failed in this outage. */
+  since: Date;
+}
+
+/**
+ * Shows on the job that its worker is waiting for the database. Best effort: during an outage
+ * this write itself usually fails, and the import must not fail because of it.
+ */
+export async function noteRetrying(jobId: ObjectId, checkpointRow: number, retrying: RetryingState): Promise<void> {
+  // Conditional on the checkpoint, so a note that lands late never hides progress made since.
+  const write = ImportJobModel.updateOne({ _id: jobId, checkpointRow, status: { $nin: FINAL_STATUSES } }, { $set: { retrying } }).catch(() => undefined);
+  await Promise.race([write, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
 }

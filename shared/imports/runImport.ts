@@ -8,13 +8,19 @@ import { loadDirectorySnapshot, type DirectorySnapshot } from './importDirectory
 import { readDataRows, type ImportFile } from './importFileRows';
 import { FINAL_STATUSES, ImportJobModel, jobSettings, type ImportJobDocument } from './importJobModel';
 import { ImportRowErrorModel } from './importRowErrorModel';
-import { commitChunk, countsOf, recordFailures, setJobStatus } from './importProgress';
+import { commitChunk, countsOf, noteRetrying, recordFailures, setJobStatus } from './importProgress';
+import { OutageClock } from './outageClock';
+import { describeUnavailability, isDatabaseUnavailable } from '../database/databaseErrors';
 import { bindRow, type RowBinder } from './rowBinding';
 
 export interface RunImportOptions {
   chunkSize: number;
   /** Asked between chunks: true when the process is shutting down and should hand the job back. */
   shouldYield: () => boolean;
+  /** Aborted when this worker lost its hold on the job (lock not renewed): stop at once. */
+  signal?: AbortSignal;
+  /** How long to keep waiting for the database (outage, step-down) before the import fails. */
+  dbRetryMs: number;
   /**
    * Called with the users a chunk created when the upload asked for invitations, before the
    * chunk commits: a crash in between replays the chunk and calls it again with the same users,
@@ -23,53 +29,112 @@ export interface RunImportOptions {
   inviteUsers?: (importId: string, userIds: string[]) => Promise<void>;
 }
 
-export type RunImportResult = 'finished' | 'yielded';
+/** `yielded`: handed back for another worker (shutdown); `lost`: another runner has the job. */
+export type RunImportResult = 'finished' | 'yielded' | 'lost';
+
+/** What an attempt learnt that the next attempt in this process need not learn again. */
+interface AttemptMemo {
+  validation?: { total: number; repeatedHashes: Set<number> };
+  checkpointRow: number;
+}
 
 /**
  * The import use case. Validation pass: count the rows and find repeated usernames. Apply
  * pass: rows in chunks, each committed with its counts and checkpoint, so a job interrupted
  * anywhere resumes after its last committed chunk with exactly the counts of an unbroken run.
+ * When the database goes away, the attempt stops uncommitted and the import resumes from its
+ * checkpoint with back-off, for up to `dbRetryMs` of outage, before it fails.
  */
 export async function runImport(importId: string, options: RunImportOptions): Promise<RunImportResult> {
+  const log = logger.child({ importId });
+  const memo: AttemptMemo = { checkpointRow: 0 };
+  const outage = new OutageClock(options.dbRetryMs);
+  for (;;) {
+    try {
+      return await runAttempt(importId, options, memo, () => outage.recovered());
+    } catch (error) {
+      const jobId = new Types.ObjectId(importId);
+      if (!isDatabaseUnavailable(error)) {
+        log.error({ err: error }, 'import failed');
+        await setJobStatus(jobId, 'failed', { finishedAt: new Date(), failureReason: describeFailure(error) });
+        return 'finished';
+      }
+      const next = outage.nextWait();
+      if (!next) {
+        log.error({ err: error, outageMs: outage.outageMs() }, 'import failed: the database stayed unavailable');
+        // If even this write fails, the queue job fails and recovery puts the import back later.
+        await setJobStatus(jobId, 'failed', { finishedAt: new Date(), failureReason: describeOutage(error, outage.outageMs(), memo.checkpointRow) });
+        return 'finished';
+      }
+      const reason = describeUnavailability(error);
+      log.warn({ err: error, attempt: next.attempt, waitMs: next.waitMs }, 'database unavailable: the import resumes from its checkpoint after a pause');
+      await noteRetrying(jobId, memo.checkpointRow, { reason, attempt: next.attempt, nextAt: new Date(Date.now() + next.waitMs), since: next.since });
+      const interrupted = await pause(next.waitMs, options);
+      if (interrupted) return interrupted;
+    }
+  }
+}
+
+async function runAttempt(importId: string, options: RunImportOptions, memo: AttemptMemo, onProgress: () => void): Promise<RunImportResult> {
   const job = await ImportJobModel.findById(importId).lean<ImportJobDocument>();
   if (!job || FINAL_STATUSES.includes(job.status)) return 'finished';
+  memo.checkpointRow = job.checkpointRow ?? 0;
   if (job.cancelRequested) {
     await setJobStatus(job._id, 'cancelled', { finishedAt: new Date() });
     return 'finished';
   }
   const log = logger.child({ importId });
-  try {
-    const directory = await loadDirectorySnapshot();
-    const binder = bindRow(job.headers, resolveColumnsOrExplain(job.headers, directory));
-    const file: ImportFile = { fileId: job.fileId, encoding: job.encoding, delimiter: job.delimiter };
-    const onlyRows = job.onlyFailedRows && job.retryOf ? await failedRowsOf(job.retryOf) : undefined;
+  const directory = await loadDirectorySnapshot();
+  const binder = bindRow(job.headers, resolveColumnsOrExplain(job.headers, directory));
+  const file: ImportFile = { fileId: job.fileId, encoding: job.encoding, delimiter: job.delimiter };
+  const onlyRows = job.onlyFailedRows && job.retryOf ? await failedRowsOf(job.retryOf) : undefined;
 
-    if (job.status === 'queued') await setJobStatus(job._id, 'validating', { startedAt: job.startedAt ?? new Date() });
-    const { total, repeatedHashes } = await validationPass(file, binder, onlyRows);
-    if (!(await setJobStatus(job._id, 'running', { 'counts.total': total }))) return 'finished';
-    log.info({ total, resumeAfterRow: job.checkpointRow }, 'import running');
-
-    const result = await applyPass(job, file, binder, directory, { ...options, onlyRows, repeatedHashes });
-    if (result !== 'completed') return result === 'yielded' ? 'yielded' : 'finished';
-    const finished = await ImportJobModel.findById(job._id, { counts: 1 }).lean();
-    const status = (finished?.counts?.failed ?? 0) > 0 ? 'completed_with_errors' : 'completed';
-    await setJobStatus(job._id, status, { finishedAt: new Date() });
-    log.info({ status, counts: finished?.counts }, 'import finished');
-    return 'finished';
-  } catch (error) {
-    log.error({ err: error }, 'import failed');
-    await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: describeFailure(error) });
-    return 'finished';
+  if (job.status === 'queued') await setJobStatus(job._id, 'validating', { startedAt: job.startedAt ?? new Date() });
+  if (!memo.validation) {
+    const validation = await validationPass(file, binder, onlyRows, options);
+    if (typeof validation === 'string') return validation;
+    memo.validation = validation;
   }
+  const { total, repeatedHashes } = memo.validation;
+  if (!(await setJobStatus(job._id, 'running', { 'counts.total': total }))) return 'finished';
+  log.info({ total, resumeAfterRow: job.checkpointRow }, 'import running');
+
+  const result = await applyPass(job, file, binder, directory, { ...options, onlyRows, repeatedHashes, memo, onProgress });
+  if (result !== 'completed') return result === 'cancelled' ? 'finished' : result;
+  const finished = await ImportJobModel.findById(job._id, { counts: 1 }).lean();
+  const status = (finished?.counts?.failed ?? 0) > 0 ? 'completed_with_errors' : 'completed';
+  await setJobStatus(job._id, status, { finishedAt: new Date() });
+  log.info({ status, counts: finished?.counts }, 'import finished');
+  return 'finished';
 }
 
-async function validationPass(file: ImportFile, binder: RowBinder, onlyRows: Set<number> | undefined) {
+/** Why a pass must stop before the next row: shutting down, or the job is no longer ours. */
+function interruption(options: RunImportOptions): 'yielded' | 'lost' | undefined {
+  if (options.signal?.aborted) return 'lost';
+  return options.shouldYield() ? 'yielded' : undefined;
+}
+
+async function pause(ms: number, options: RunImportOptions): Promise<'yielded' | 'lost' | undefined> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const interrupted = interruption(options);
+    if (interrupted) return interrupted;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+  }
+  return interruption(options);
+}
+
+async function validationPass(file: ImportFile, binder: RowBinder, onlyRows: Set<number> | undefined, options: RunImportOptions) {
   const collector = new UsernameHashCollector();
   let total = 0;
   for await (const { row, record } of readDataRows(file)) {
     // Repeats are found across the whole file, so retrying one row of a pair still fails it.
     collector.add(binder(record).usernameKey);
     if (!onlyRows || onlyRows.has(row)) total += 1;
+    if ((row & 1023) === 0) {
+      const interrupted = interruption(options);
+      if (interrupted) return interrupted;
+    }
   }
   return { total, repeatedHashes: collector.repeatedHashes() };
 }
@@ -77,6 +142,8 @@ async function validationPass(file: ImportFile, binder: RowBinder, onlyRows: Set
 interface ApplyPassOptions extends RunImportOptions {
   onlyRows: Set<number> | undefined;
   repeatedHashes: Set<number>;
+  memo: AttemptMemo;
+  onProgress: () => void;
 }
 
 async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions) {
@@ -96,6 +163,8 @@ async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBi
     const verdict = await commitChunk(job._id, checkpoint, lastRowRead, countsOf(outcome, chunk.length));
     if (verdict !== 'lost') {
       checkpoint = lastRowRead;
+      options.memo.checkpointRow = checkpoint;
+      options.onProgress();
       for (const kind of ['created', 'updated', 'unchanged', 'failed'] as const) importRowsProcessed.inc({ outcome: kind }, outcome[kind]);
     }
     chunk = [];
@@ -105,16 +174,23 @@ async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBi
   for await (const { row, record } of readDataRows(file)) {
     const bound = binder(record);
     const duplicateOfRow = duplicates.see(bound.usernameKey, row);
-    if (row <= checkpoint || (options.onlyRows && !options.onlyRows.has(row))) continue;
+    if (row <= checkpoint || (options.onlyRows && !options.onlyRows.has(row))) {
+      // Rows applied before a restart are read again only to track duplicates: stay stoppable.
+      if ((row & 1023) === 0 && interruption(options)) return interruption(options) as 'yielded' | 'lost';
+      continue;
+    }
     chunk.push({ row, record, ...bound, duplicateOfRow });
     lastRowRead = row;
     if (chunk.length < options.chunkSize) continue;
+    if (options.signal?.aborted) return 'lost';
     const verdict = await flush();
     if (verdict === 'lost') return 'lost';
     if (verdict === 'cancel') return cancel(job);
-    if (options.shouldYield()) return 'yielded';
+    const interrupted = interruption(options);
+    if (interrupted) return interrupted;
   }
   if (chunk.length > 0) {
+    if (options.signal?.aborted) return 'lost';
     const verdict = await flush();
     if (verdict === 'lost') return 'lost';
     if (verdict === 'cancel') return cancel(job);
@@ -139,6 +215,12 @@ function resolveColumnsOrExplain(headers: string[], directory: DirectorySnapshot
     throw new Error(`The file's columns no longer match the directory: ${JSON.stringify(resolved.problems)}`);
   }
   return resolved.columns;
+}
+
+function describeOutage(error: unknown, outageMs: number, checkpointRow: number): string {
+  const minutes = Math.max(1, Math.round(outageMs / 60_000));
+  const applied = checkpointRow > 0 ? `Rows 1 to ${checkpointRow} were applied and stay applied; the rest were not.` : 'No rows were applied.';
+  return `${describeUnavailability(error)}, and it stayed unavailable for about ${minutes} minute${minutes === 1 ? '' : 's'}, so this import stopped waiting. ${applied} Retry the import once the database is back: rows already applied come out unchanged.`;
 }
 
 function describeFailure(error: unknown): string {

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process: the API and the worker each expose what they themselves do. */
 export const metricsRegistry = new Registry();
@@ -17,4 +18,25 @@ export const importRowsProcessed = new Counter({
   help: 'CSV rows applied by import jobs, by outcome',
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
+});
+
+/**
+ * The longest the event loop has been blocked since the process started. prom-client's
+ * default `nodejs_eventloop_lag_max_seconds` resets at every scrape; this one does not, so a
+ * stall between scrapes (the kind that makes BullMQ think a worker died) is never missed.
+ */
+const eventLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+eventLoopDelay.enable();
+
+export function eventLoopDelayPeakMs(): number {
+  return eventLoopDelay.max / 1e6;
+}
+
+new Gauge({
+  name: 'event_loop_delay_peak_seconds',
+  help: 'Longest event-loop delay since the process started (perf_hooks.monitorEventLoopDelay)',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(eventLoopDelayPeakMs() / 1000);
+  },
 });

@@ -1,0 +1,57 @@
+import { MongoBulkWriteError, MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+
+/**
+ * A bulk write that ended without MongoDB answering for every operation: some may have landed,
+ * some not. Thrown instead of guessing, so the chunk stays uncommitted and is replayed.
+ */
+export class IncompleteWriteError extends Error {
+  override name = 'IncompleteWriteError';
+  constructor(cause: unknown) {
+    super(`A write to the database was interrupted (${(cause as Error)?.message ?? String(cause)})`, { cause });
+  }
+}
+
+// Server answers that mean "not now" rather than "not this": MongoDB's retryable-error codes
+// (HostUnreachable, HostNotFound, NetworkTimeout, ShutdownInProgress, PrimarySteppedDown,
+// ExceededTimeLimit, SocketException, NotWritablePrimary, InterruptedAtShutdown,
+// InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary,
+// ReadConcernMajorityNotAvailableYet) plus MaxTimeMSExpired and WriteConcernFailed.
+const TEMPORARY_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 134, 50, 64]);
+const TEMPORARY_LABELS = ['RetryableWriteError', 'ResetPool', 'TransientTransactionError', 'PoolRequestedRetry', 'SystemOverloadedError'];
+
+/**
+ * True when an error says the database could not be reached or could not take the operation
+ * right now (connection lost, no server selectable, primary stepping down, a write interrupted),
+ * as opposed to refusing it. Such an operation may succeed if tried again later; an import
+ * waits and resumes from its checkpoint instead of failing.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  if (error instanceof IncompleteWriteError) return true;
+  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
+  // The driver wraps a dropped connection in a bulk write error that lists no refused rows.
+  if (error instanceof MongoBulkWriteError && (error.writeErrors as unknown[]).length === 0) return true;
+  if (error instanceof MongoError) {
+    if (TEMPORARY_LABELS.some((label) => error.hasErrorLabel(label))) return true;
+    if (typeof error.code === 'number' && TEMPORARY_CODES.has(error.code)) return true;
+  }
+  const { name, message } = error as { name?: string; message?: string };
+  // mongoose queues operations while disconnected and gives up after bufferTimeoutMS.
+  if (name === 'MongooseServerSelectionError' || (name === 'MongooseError' && /buffering timed out/.test(message ?? ''))) return true;
+  if (name === 'MongoPoolClearedError' || name === 'MongoNetworkTimeoutError') return true;
+  return isDatabaseUnavailable((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/** What an admin reads when an import waits for, or gives up on, the database. */
+export function describeUnavailability(error: unknown): string {
+  const detail = ((error as Error)?.message ?? String(error)).slice(0, 200);
+  if (error instanceof MongoServerSelectionError || (error as Error)?.name === 'MongooseServerSelectionError') {
+    return `The database (MongoDB) cannot be reached (${detail})`;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'number' && [189, 10107, 11600, 11602, 13435, 13436, 91].includes(code)) {
+    return `The database (MongoDB) is changing its primary or shutting down (${detail})`;
+  }
+  if (typeof code === 'number' && [50, 89, 262].includes(code)) return `The database (MongoDB) did not answer in time (${detail})`;
+  return `The connection to the database (MongoDB) was lost (${detail})`;
+}

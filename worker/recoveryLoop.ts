@@ -1,0 +1,52 @@
+import type { Runtime } from '../shared/runtime/runtime';
+import { logger } from '../shared/observability/logger';
+import { requeueStrandedImports } from '../shared/imports/requeueStrandedImports';
+
+export interface RecoveryLoop {
+  /** Runs one round now (tests, start-up); resolves when it is done. */
+  runOnce(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Puts work back on its feet without an operator: at start-up and every
+ * RECOVERY_INTERVAL_SECONDS, one worker (a Redis lock per round) re-queues imports and
+ * invitations that have no live queue job and sweeps stored uploads. Every step is idempotent,
+ * so two workers running a round at once (e.g. after Redis lost the lock) do no harm.
+ */
+export function startRecoveryLoop(runtime: Runtime): RecoveryLoop {
+  const { config, redis } = runtime;
+  const lockKey = `${config.queuePrefix}:recovery-round`;
+  let running: Promise<void> | undefined;
+  let closed = false;
+
+  const round = async () => {
+    const taken = await redis.set(lockKey, String(process.pid), 'PX', Math.max(1000, Math.floor(config.recoveryIntervalMs * 0.9)), 'NX');
+    if (taken !== 'OK') return;
+    const imports = await requeueStrandedImports(runtime.importQueue);
+    if (imports > 0) logger.info({ imports }, 'recovery round re-queued stranded work');
+  };
+  const runOnce = () => {
+    running ??= round()
+      .catch((error) => logger.warn({ err: error }, 'recovery round failed; the next one tries again'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+
+  void runOnce();
+  const timer = setInterval(() => {
+    if (!closed) void runOnce();
+  }, config.recoveryIntervalMs);
+  timer.unref();
+  return {
+    runOnce,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      // A round stuck on an unreachable Redis or MongoDB must not hold up shutdown.
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    },
+  };
+}
