@@ -7,7 +7,9 @@ import type { Runtime } from '../shared/runtime/runtime';
 
 /**
  * Sends invitation mails off the invitations queue, rate-limited across all workers. Temporary
- * SMTP failures are thrown back to BullMQ to retry with back-off; permanent ones are final.
+ * SMTP failures are thrown back to BullMQ to retry with back-off; permanent ones are final. A job
+ * that sends nothing (stale version, already sent) completes: the invitation record, not the job,
+ * says what is still owed, and recovery re-queues what a lost or finished job left unsent.
  */
 export function startInvitationWorker(runtime: Runtime): { worker: Worker<InvitationJobPayload>; close(): Promise<void> } {
   const { config } = runtime;
@@ -18,11 +20,13 @@ export function startInvitationWorker(runtime: Runtime): { worker: Worker<Invita
     async (job) => {
       const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const outcome = await sendInvitation(job.data, { config, transport, isLastAttempt });
+      const about = { userId: job.data.userId, version: job.data.version ?? 1 };
       if (outcome.kind === 'failed') {
-        logger.warn({ userId: job.data.userId, error: outcome.error, permanent: outcome.permanent }, 'invitation not sent');
+        logger.warn({ ...about, error: outcome.error, permanent: outcome.permanent }, 'invitation not sent');
         throw outcome.permanent ? new UnrecoverableError(outcome.error) : new Error(outcome.error);
       }
-      if (outcome.kind === 'sent') logger.info({ userId: job.data.userId, messageId: outcome.messageId }, 'invitation sent');
+      if (outcome.kind === 'sent') logger.info({ ...about, messageId: outcome.messageId }, 'invitation sent');
+      else logger.debug({ ...about, why: outcome.why }, 'invitation job sent nothing');
     },
     {
       connection: queueConnection(redis),

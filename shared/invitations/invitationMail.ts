@@ -12,6 +12,14 @@ export interface InvitationMail {
   html: string;
 }
 
+/**
+ * The Message-ID of one version of an invitation: a mail sent twice (the relay accepted it, the
+ * worker died before recording it) is one message to the recipient's server and mail client.
+ */
+export function invitationMessageId(invitationId: string, version: number, publicUrl: string): string {
+  return `<invitation-${invitationId}-v${version}@${new URL(publicUrl).hostname}>`;
+}
+
 export const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
 

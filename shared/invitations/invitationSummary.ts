@@ -5,8 +5,8 @@ export interface InvitationSummary {
   queued: number;
   sent: number;
   failed: number;
-  /** The first failures, with the SMTP server's reason. */
-  failures: { userId: string; email: string; error: string | null }[];
+  /** The first failures, with the SMTP server's reason (no email when the user was deleted before the mail went out). */
+  failures: { userId: string; email: string | null; error: string | null }[];
 }
 
 const FAILURES_SHOWN = 100;
@@ -22,6 +22,6 @@ export async function summariseInvitations(importId: Types.ObjectId): Promise<In
     queued: count('queued'),
     sent: count('sent'),
     failed: count('failed'),
-    failures: failures.map((failure) => ({ userId: String(failure.userId), email: failure.email, error: failure.lastError ?? null })),
+    failures: failures.map((failure) => ({ userId: String(failure.userId), email: failure.email ?? null, error: failure.lastError ?? null })),
   };
 }

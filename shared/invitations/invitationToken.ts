@@ -1,8 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
-/** 256 random bits, URL-safe: the only copy is in the mail. */
-export function newInvitationToken(): string {
-  return randomBytes(32).toString('base64url');
+/**
+ * The link token of one version of an invitation, derived from the server secret: every attempt
+ * at sending that version (a replay after a crash included) carries the same link, and a re-send
+ * (a new version) carries a new one. 256 bits, URL-safe; only its hash is stored.
+ */
+export function deriveInvitationToken(secret: string, invitationId: string, version: number): string {
+  return createHmac('sha256', secret).update(`${invitationId}:${version}`).digest('base64url');
 }
 
 export function hashInvitationToken(token: string): string {

@@ -1,12 +1,12 @@
 import { Types } from 'mongoose';
 import type { Config } from '../config/config';
 import { UserModel } from '../directory/userModel';
-import { ImportJobModel } from '../imports/importJobModel';
 import type { InvitationJobPayload } from '../queues/queues';
-import { InvitationModel } from './invitationModel';
-import { buildInvitationMail } from './invitationMail';
-import { hashInvitationToken, newInvitationToken } from './invitationToken';
+import { InvitationModel, type InvitationDocument } from './invitationModel';
+import { buildInvitationMail, invitationMessageId } from './invitationMail';
+import { deriveInvitationToken, hashInvitationToken } from './invitationToken';
 import { describeSmtpFailure, isPermanentSmtpFailure, type MailTransport } from './mailTransport';
+import { recordInvitationSent } from './recordInvitationSent';
 
 export type SendOutcome =
   | { kind: 'sent'; messageId: string }
@@ -20,57 +20,108 @@ export interface SendContext {
   isLastAttempt: boolean;
 }
 
+export const USER_GONE = 'the user no longer exists';
+
+type Invitation = Pick<InvitationDocument, '_id' | 'importId' | 'version' | 'status' | 'tokenVersion' | 'tokenHash' | 'tokenExpiresAt' | 'tokenUsedAt'>;
+
 /**
- * Sends one invitation with a fresh single-use link. An import's invitation is sent once per
- * user: if the record says it was sent, a replay (resumed chunk, re-run import) sends nothing.
+ * Sends one version of a user's invitation. Every attempt at a version sends the same mail (same
+ * link, expiry and Message-ID), so the one duplicate that cannot be prevented (the relay accepted
+ * the mail, the worker died before recording it) is harmless. A version already recorded sent, or
+ * superseded by a re-send, sends nothing.
  */
 export async function sendInvitation(payload: InvitationJobPayload, { config, transport, isLastAttempt }: SendContext): Promise<SendOutcome> {
-  const userId = new Types.ObjectId(payload.userId);
-  const user = await UserModel.findById(userId, { username: 1, email: 1, firstName: 1 }).lean();
-  if (!user) return { kind: 'skipped', why: 'the user no longer exists' };
-  const existing = await InvitationModel.findOne({ userId }, { status: 1 }).lean();
-  if (payload.reason === 'import' && existing?.status === 'sent') return { kind: 'skipped', why: 'already invited' };
+  const version = payload.version ?? 1;
+  const invitation = await loadInvitation(payload, version);
+  const stale = staleness(invitation, version);
+  if (stale) return { kind: 'skipped', why: stale };
 
-  const token = newInvitationToken();
-  const expiresAt = new Date(Date.now() + config.invitations.ttlMs);
-  await InvitationModel.updateOne(
-    { userId },
-    {
-      // A new token replaces the old one, so only the newest link works.
-      $set: { email: user.email, tokenHash: hashInvitationToken(token), tokenExpiresAt: expiresAt, tokenUsedAt: null },
-      $inc: { attempts: 1 },
-      $setOnInsert: { status: 'queued', importId: payload.importId ? new Types.ObjectId(payload.importId) : null },
-    },
-    { upsert: true },
-  );
+  const user = await UserModel.findById(invitation.userId, { username: 1, email: 1, firstName: 1 }).lean();
+  if (!user) {
+    // Failed rather than left queued, which the recovery sweep would re-queue for ever.
+    await InvitationModel.updateOne({ _id: invitation._id, version, status: 'queued' }, { $set: { status: 'failed', lastError: USER_GONE } });
+    return { kind: 'skipped', why: USER_GONE };
+  }
 
-  const mail = buildInvitationMail({ ...user, orgName: config.orgName, link: `${config.publicUrl}/invite/${token}`, expiresAt });
+  const messageId = invitationMessageId(String(invitation._id), version, config.publicUrl);
+  const link = await fixLink(invitation, version, user.email, config);
+  if (!link) return { kind: 'skipped', why: 'the invitation changed while being sent' };
+  if (link.used) {
+    // A replay after the user already followed this version's link: the mail has arrived.
+    await recordInvitationSent(invitation, version, messageId);
+    return { kind: 'skipped', why: 'the link was already used' };
+  }
+
+  const mail = buildInvitationMail({ ...user, orgName: config.orgName, link: `${config.publicUrl}/invite/${link.token}`, expiresAt: link.expiresAt });
   try {
-    const info = await transport.sendMail({ from: config.mailFrom, to: user.email, ...mail });
-    await recordSent(userId, String(info.messageId));
-    return { kind: 'sent', messageId: String(info.messageId) };
+    await transport.sendMail({ from: config.mailFrom, to: user.email, messageId, ...mail });
   } catch (error) {
     const permanent = isPermanentSmtpFailure(error);
     const message = describeSmtpFailure(error);
     await InvitationModel.updateOne(
-      { userId, status: { $ne: 'sent' } },
+      { _id: invitation._id, version, status: 'queued' },
       { $set: { lastError: message, status: permanent || isLastAttempt ? 'failed' : 'queued' } },
     );
     return { kind: 'failed', permanent, error: message };
   }
+  // Straight after the relay's OK: a crash before this write sends the same mail again on replay.
+  await recordInvitationSent(invitation, version, messageId);
+  return { kind: 'sent', messageId };
 }
 
-async function recordSent(userId: Types.ObjectId, messageId: string): Promise<void> {
-  const firstTime = await InvitationModel.findOneAndUpdate(
-    { userId, status: { $ne: 'sent' } },
-    { $set: { status: 'sent', sentAt: new Date(), messageId, lastError: null } },
-    { projection: { importId: 1 } },
+/** The record the job is for. Jobs queued before records came first (or had versions) get theirs now. */
+async function loadInvitation(payload: InvitationJobPayload, version: number) {
+  const userId = new Types.ObjectId(payload.userId);
+  const found = await InvitationModel.findOne({ userId }).lean();
+  if (found && found.version != null) return found;
+  await InvitationModel.updateOne(
+    found ? { _id: found._id, version: null } : { userId },
+    found ? { $set: { version: 1 } } : { $setOnInsert: { status: 'queued', version, importId: payload.importId ? new Types.ObjectId(payload.importId) : null } },
+    { upsert: !found },
+  );
+  return (await InvitationModel.findOne({ userId }).lean()) as NonNullable<typeof found>;
+}
+
+function staleness(invitation: Invitation, version: number): string | undefined {
+  if (version < invitation.version) return `superseded by version ${invitation.version}`;
+  if (version > invitation.version) return `version ${version} was never queued (the record is at ${invitation.version})`;
+  if (invitation.status === 'sent') return 'already sent';
+  if (invitation.status === 'failed') return 'already failed';
+  return undefined;
+}
+
+interface FixedLink {
+  token: string;
+  expiresAt: Date;
+  used: boolean;
+}
+
+/**
+ * Installs the version's link on its first attempt (which is when the previous link stops working)
+ * and counts the attempt. Later attempts keep the link and its expiry, so they send the same mail;
+ * only a link that expired before the version was ever recorded sent gets a new expiry. Undefined
+ * when the record changed meanwhile (a re-send, another execution of the same job).
+ */
+async function fixLink(invitation: Invitation, version: number, email: string, { invitations }: SendContext['config']): Promise<FixedLink | undefined> {
+  const token = deriveInvitationToken(invitations.secret, String(invitation._id), version);
+  const tokenHash = hashInvitationToken(token);
+  const now = new Date();
+  const installed = invitation.tokenVersion === version && invitation.tokenHash === tokenHash;
+  if (installed && invitation.tokenUsedAt && invitation.tokenExpiresAt) return { token, expiresAt: invitation.tokenExpiresAt, used: true };
+  const expired = !invitation.tokenExpiresAt || invitation.tokenExpiresAt <= now;
+  const install = !installed || expired;
+
+  const updated = await InvitationModel.findOneAndUpdate(
+    // The link state read above must still hold: of two racing attempts, one installs the link.
+    { _id: invitation._id, version, status: 'queued', tokenVersion: invitation.tokenVersion ?? null, tokenExpiresAt: invitation.tokenExpiresAt ?? null },
+    {
+      $inc: { attempts: 1 },
+      $set: install
+        ? { email, tokenVersion: version, tokenHash, tokenExpiresAt: new Date(now.getTime() + invitations.ttlMs), tokenUsedAt: null }
+        : { email },
+    },
+    { returnDocument: 'after', projection: { tokenExpiresAt: 1, tokenUsedAt: 1 } },
   ).lean();
-  if (!firstTime) {
-    // A re-sent invitation: keep its first sent state, note the newest message.
-    await InvitationModel.updateOne({ userId }, { $set: { sentAt: new Date(), messageId } });
-    return;
-  }
-  // Counted once per user, when the invitation first goes out.
-  if (firstTime.importId) await ImportJobModel.updateOne({ _id: firstTime.importId }, { $inc: { 'counts.invited': 1 } });
+  if (!updated?.tokenExpiresAt) return undefined;
+  return { token, expiresAt: updated.tokenExpiresAt, used: Boolean(updated.tokenUsedAt) };
 }

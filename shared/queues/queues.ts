@@ -14,10 +14,15 @@ export interface ImportJobPayload {
 
 export interface InvitationJobPayload {
   userId: string;
-  /** The import that created the user; its `invited` count goes up when the mail is sent. */
+  /** The import that created the user (informative: the count follows the invitation record). */
   importId?: string;
-  /** `import`: the one invitation an import sends a new user; `resend`: an admin asked again. */
+  /** `import`: the invitation an import sends a new user; `resend`: an admin asked again. */
   reason: 'import' | 'resend';
+  /**
+   * The version of the user's invitation this job sends: a re-send bumps it, so a job of an
+   * older version is stale. Jobs queued before versions existed carry none and count as 1.
+   */
+  version?: number;
 }
 
 /**
@@ -67,16 +72,25 @@ export function createInvitationQueue(redis: Redis, prefix: string, retryBaseMs:
 }
 
 /**
- * Queues the invitations of users an import created. The job id is derived from the user, so a
- * chunk replayed after a crash, or an import re-run, cannot queue a second one.
+ * One job per version of a user's invitation: adding the same version twice (a chunk replayed
+ * after a crash, an import re-run, two recovery sweeps at once) is a no-op.
  */
-export async function enqueueImportInvitations(queue: Queue<InvitationJobPayload>, importId: string, userIds: string[]): Promise<void> {
-  if (userIds.length === 0) return;
-  await queue.addBulk(
-    userIds.map((userId) => ({ name: 'invite', data: { userId, importId, reason: 'import' as const }, opts: { jobId: `invite-${userId}` } })),
-  );
+export const invitationJobId = (userId: string, version: number) => `invite-${userId}-v${version}`;
+
+/** Queues jobs for invitations whose records exist; the records are what survives a loss of Redis. */
+export async function enqueueInvitations(queue: Queue<InvitationJobPayload>, jobs: Array<InvitationJobPayload & { version: number }>): Promise<void> {
+  if (jobs.length === 0) return;
+  await queue.addBulk(jobs.map((data) => ({ name: data.reason === 'resend' ? 'resend' : 'invite', data, opts: { jobId: invitationJobId(data.userId, data.version) } })));
 }
 
-export async function enqueueInvitationResend(queue: Queue<InvitationJobPayload>, userId: string): Promise<void> {
-  await queue.add('resend', { userId, reason: 'resend' }, { jobId: `resend-${userId}-${Date.now()}` });
+/**
+ * The queue half of inviting an import's new users: the first version of each invitation.
+ * Call shared/invitations/queueInvitations.ts instead, which writes the records first.
+ */
+export async function enqueueImportInvitations(queue: Queue<InvitationJobPayload>, importId: string, userIds: string[]): Promise<void> {
+  await enqueueInvitations(queue, userIds.map((userId) => ({ userId, importId, reason: 'import' as const, version: 1 })));
+}
+
+export async function enqueueInvitationResend(queue: Queue<InvitationJobPayload>, userId: string, version: number): Promise<void> {
+  await enqueueInvitations(queue, [{ userId, reason: 'resend', version }]);
 }

@@ -142,6 +142,23 @@ describe('invitations to new users', () => {
     expect((await service.asAdmin().post('/api/users/65a000000000000000000000/invite')).status).toBe(404);
   });
 
+  test('When a re-send job of an older version reaches the worker after a newer one, then it completes without sending anything', async () => {
+    const job = await importCsv(service, `${HEADER}\nstale@example.com,stale,St\n`, { sendInvitations: true });
+    await settled(job.id);
+    const user = await UserModel.findOne({ usernameKey: 'stale' }).lean();
+    await service.asAdmin().post(`/api/users/${user?._id}/invite`);
+    await smtp.waitForMails(2);
+    const newToken = linkOf(smtp.mails[1]);
+
+    const queue = service.runtime.invitationQueue;
+    const stale = await queue.add('resend', { userId: String(user?._id), reason: 'resend', version: 1 }, { jobId: `stale-${user?._id}` });
+    while ((await stale.getState()) !== 'completed') await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(smtp.mails).toHaveLength(2);
+    expect(await invitation('stale')).toMatchObject({ version: 2, status: 'sent' });
+    expect((await service.anonymous().get(`/invite/${newToken}`)).status).toBe(200);
+  });
+
   test('When someone hammers the invitation page, then they are rate-limited', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 35; i++) statuses.push((await service.anonymous().get(`/invite/guess-${i}`)).status);
