@@ -44,8 +44,10 @@ export function importRoutes(runtime: Runtime): Router {
 
   router.get('/imports/:id/errors.csv', allow('support'), async (req, res) => {
     const job = await getImportJob(req.params.id as string);
+    // Before the CSV headers: a deleted upload is answered as a JSON error, not a broken download.
+    const report = errorReportCsv(job);
     res.type('text/csv; charset=utf-8').attachment(`${baseName(job.fileName)}-errors.csv`);
-    await pipeline(Readable.from(errorReportCsv(job)), res);
+    await pipeline(Readable.from(report), res);
   });
 
   router.post('/imports/:id/retry', allow('support'), async (req, res) => {

@@ -1,9 +1,16 @@
 /** The HTTP contract (DESIGN.md section 4) as OpenAPI 3.1, served at /api/openapi.json. */
 const error = { $ref: '#/components/responses/Error' };
+const errorContent = {
+  'application/json': { schema: { type: 'object', properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } } },
+};
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ImportJob' } } } });
 const csvResponse = (description: string) => ({ description, content: { 'text/csv': { schema: { type: 'string' } } } });
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [String(code), error]));
+const uploadDeleted = {
+  description: 'The import\'s upload was deleted (UPLOAD_RETENTION_DAYS after its last run ended, as it holds passwords), and its failed rows with it: upload the file again. Code `upload_deleted`.',
+  content: errorContent,
+};
 
 export const openapiDocument = {
   openapi: '3.1.0',
@@ -54,14 +61,18 @@ export const openapiDocument = {
     },
     '/api/imports/{id}': { get: { summary: 'One import with its progress', parameters: [idParam], responses: { '200': jobResponse('The job'), ...errors(401, 404) } } },
     '/api/imports/{id}/errors.csv': {
-      get: { summary: 'Failed rows as CSV, re-uploadable after fixing', parameters: [idParam], responses: { '200': csvResponse('Original columns plus Error'), ...errors(401, 404) } },
+      get: {
+        summary: 'Failed rows as CSV, re-uploadable after fixing',
+        parameters: [idParam],
+        responses: { '200': csvResponse('Original columns plus Error'), ...errors(401, 404), '410': uploadDeleted },
+      },
     },
     '/api/imports/{id}/retry': {
       post: {
         summary: 'Re-run an ended import on the same file and settings',
         parameters: [idParam],
         requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { only: { type: 'string', enum: ['failed'] } } } } } },
-        responses: { '202': jobResponse('The new job'), ...errors(400, 401, 404, 409) },
+        responses: { '202': jobResponse('The new job'), ...errors(400, 401, 404, 409), '410': uploadDeleted },
       },
     },
     '/api/imports/{id}/cancel': { post: { summary: 'Cancel a queued or running import', parameters: [idParam], responses: { '200': jobResponse('The job'), ...errors(401, 404, 409) } } },
@@ -108,7 +119,7 @@ export const openapiDocument = {
     responses: {
       Error: {
         description: 'An error that says what to do',
-        content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } } } },
+        content: errorContent,
       },
     },
     schemas: {
@@ -138,6 +149,11 @@ export const openapiDocument = {
           onlyFailedRows: { type: 'boolean' },
           requestedBy: { type: ['string', 'null'] },
           cancelRequested: { type: 'boolean' },
+          fileDeletedAt: {
+            type: ['string', 'null'],
+            format: 'date-time',
+            description: 'When the stored upload and failed rows were deleted, UPLOAD_RETENTION_DAYS after the last run on the file ended; since then retry and errors.csv answer 410',
+          },
           failureReason: { type: 'string' },
           invitations: {
             type: 'object',

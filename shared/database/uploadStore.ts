@@ -1,18 +1,27 @@
-import { GridFSBucket, type ObjectId } from 'mongodb';
+import { GridFSBucket, ObjectId, type Collection, type Db } from 'mongodb';
 import mongoose from 'mongoose';
 import type { Readable } from 'node:stream';
 
 const BUCKET = 'uploads';
+/** One document remembering how far the sweep for abandoned uploads has looked. */
+const SWEEP_MARKS = 'uploadsweeps';
+
+function database(): Db {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('MongoDB is not connected');
+  return db;
+}
 
 /**
  * Uploaded CSV files live in GridFS, so every worker on every machine can read them and a
  * retry reads exactly the bytes that were checked at upload.
  */
 function bucket(): GridFSBucket {
-  const db = mongoose.connection.db;
-  if (!db) throw new Error('MongoDB is not connected');
-  return new GridFSBucket(db, { bucketName: BUCKET, chunkSizeBytes: 255 * 1024 });
+  return new GridFSBucket(database(), { bucketName: BUCKET, chunkSizeBytes: 255 * 1024 });
 }
+
+const filesCollection = (): Collection => database().collection(`${BUCKET}.files`);
+const chunksCollection = (): Collection => database().collection(`${BUCKET}.chunks`);
 
 export function openUploadWriteStream(fileName: string, contentType: string) {
   return bucket().openUploadStream(fileName, { metadata: { contentType } });
@@ -29,4 +38,89 @@ export async function deleteUpload(fileId: ObjectId): Promise<void> {
     // Already gone (e.g. a half-written upload the driver cleaned up): nothing to do.
     if (!/File not found/i.test((error as Error).message)) throw error;
   }
+}
+
+/**
+ * Deletes the chunks before the file document, the reverse of GridFS's own order: a process
+ * stopped half-way leaves a file document that the next sweep finds and finishes, never
+ * chunks nobody points to. True when this call removed the file document.
+ */
+export async function eraseUpload(fileId: ObjectId): Promise<boolean> {
+  await chunksCollection().deleteMany({ files_id: fileId });
+  const { deletedCount } = await filesCollection().deleteOne({ _id: fileId });
+  return deletedCount === 1;
+}
+
+/** An id range of uploads: ids are made when an upload starts, so ranges are time ranges. */
+export interface UploadIdRange {
+  /** Inclusive lower bound. */
+  from?: ObjectId;
+  /** Exclusive lower bound, for paging on from the last id of a batch. */
+  after?: ObjectId;
+  before: ObjectId;
+}
+
+function idsIn(range: UploadIdRange): Record<string, ObjectId> {
+  return { ...(range.from && { $gte: range.from }), ...(range.after && { $gt: range.after }), $lt: range.before };
+}
+
+/**
+ * The distinct upload ids that have chunks in the range, ascending, at most `limit`. One
+ * index seek per upload on GridFS's {files_id, n} index, however many chunks each has.
+ */
+export async function uploadIdsWithChunks(range: UploadIdRange, limit: number): Promise<ObjectId[]> {
+  const ids: ObjectId[] = [];
+  let after = range.after;
+  while (ids.length < limit) {
+    const chunk = await chunksCollection().findOne(
+      { files_id: idsIn({ ...range, after }) },
+      { sort: { files_id: 1, n: 1 }, projection: { _id: 0, files_id: 1 } },
+    );
+    if (!chunk) break;
+    after = chunk.files_id as ObjectId;
+    ids.push(after);
+  }
+  return ids;
+}
+
+/** Ids of finished uploads (those with a file document) in the range, ascending, at most `limit`. */
+export async function storedUploadIds(range: UploadIdRange, limit: number): Promise<ObjectId[]> {
+  const files = await filesCollection()
+    .find({ _id: idsIn(range) }, { projection: { _id: 1 }, sort: { _id: 1 }, limit })
+    .toArray();
+  return files.map((file) => file._id as ObjectId);
+}
+
+/** Which of these uploads have a file document, i.e. finished storing. */
+export async function finishedUploadIds(ids: ObjectId[]): Promise<Set<string>> {
+  const files = await filesCollection().find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+  return new Set(files.map((file) => String(file._id)));
+}
+
+/** Deletes every chunk of these uploads (ones that never got a file document). */
+export async function deleteChunksOf(ids: ObjectId[]): Promise<void> {
+  await chunksCollection().deleteMany({ files_id: { $in: ids } });
+}
+
+/** Where the last sweep for abandoned uploads stopped: every upload id below it was looked at. */
+export async function abandonedUploadsSweptBefore(): Promise<ObjectId | undefined> {
+  const mark = await database().collection<{ _id: string; before: ObjectId }>(SWEEP_MARKS).findOne({ _id: 'abandoned' });
+  return mark?.before;
+}
+
+export async function markAbandonedUploadsSweptBefore(before: ObjectId): Promise<void> {
+  const marks = database().collection<{ _id: string; before: ObjectId }>(SWEEP_MARKS);
+  try {
+    // $max: a sweeper that started earlier never moves the mark back.
+    await marks.updateOne({ _id: 'abandoned' }, { $max: { before } }, { upsert: true });
+  } catch (error) {
+    // Two first sweeps raced to create the mark: the other one's insert won, so update it.
+    if ((error as { code?: number }).code !== 11000) throw error;
+    await marks.updateOne({ _id: 'abandoned' }, { $max: { before } });
+  }
+}
+
+/** The smallest upload id made in the second `time` falls in, so `$lt` it means "started before that second". */
+export function uploadIdAt(time: Date): ObjectId {
+  return ObjectId.createFromTime(Math.floor(time.getTime() / 1000));
 }

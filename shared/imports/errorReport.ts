@@ -3,12 +3,20 @@ import { UTF8_BOM, batchLines, csvLine } from '../csv/csvWriting';
 import { ERROR_COLUMN } from '../csv/userColumns';
 import type { ImportJobDocument } from './importJobModel';
 import { ImportRowErrorModel } from './importRowErrorModel';
+import { requireStoredUpload } from './uploadRetention';
 
 /**
  * The failed rows of a job as CSV: the file's own columns (password blank) plus an Error
  * column. Fixed in Excel, it can be uploaded as it is: imports ignore the Error column.
+ * Refuses at once (not when first read) when the rows went with the upload, so the caller
+ * can still answer with an error instead of a broken download.
  */
-export async function* errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
+export function errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
+  requireStoredUpload(job);
+  return reportLines(job);
+}
+
+async function* reportLines(job: ImportJobDocument): AsyncGenerator<string> {
   yield UTF8_BOM + csvLine([...job.headers, ERROR_COLUMN]);
   async function* lines() {
     const cursor = ImportRowErrorModel.find({ jobId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });

@@ -4,6 +4,7 @@ import { conflict, invalidInput, notFound } from '../errors/appError';
 import { enqueueImport, type ImportJobPayload } from '../queues/queues';
 import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from './importJobModel';
 import { toImportJobView, type ImportJobView } from './importJobView';
+import { requireStoredUpload } from './uploadRetention';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
   const job = Types.ObjectId.isValid(id) ? await ImportJobModel.findById(id).lean<ImportJobDocument>() : null;
@@ -44,6 +45,7 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
   const only = (body as { only?: unknown } | undefined)?.only;
   if (only !== undefined && only !== 'failed') throw invalidInput('invalid_retry', 'To re-run only the failed rows send {"only": "failed"}; send no body to re-run the whole file.');
   const source = await getImportJob(id);
+  requireStoredUpload(source);
   if (!FINAL_STATUSES.includes(source.status)) throw conflict('import_not_finished', 'This import is still running. Wait for it to end (or cancel it) before re-running it.');
   if (only === 'failed' && (source.counts?.failed ?? 0) === 0) throw conflict('no_failed_rows', 'This import has no failed rows to re-run.');
   const job = (await ImportJobModel.create({
@@ -58,6 +60,13 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
     onlyFailedRows: only === 'failed',
     requestedBy,
   })).toObject() as ImportJobDocument;
+  // The upload sweep marks the jobs of a file, then looks for jobs it did not judge before
+  // deleting it; looking for the mark after creating ours means one of us sees the other.
+  const marked = await ImportJobModel.findOne({ _id: source._id, fileDeletedAt: { $ne: null } }).lean<ImportJobDocument>();
+  if (marked) {
+    await ImportJobModel.deleteOne({ _id: job._id });
+    requireStoredUpload(marked);
+  }
   await enqueueImport(queue, String(job._id));
   return toImportJobView(job);
 }
