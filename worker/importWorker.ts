@@ -1,5 +1,6 @@
 import { WaitingError, Worker } from 'bullmq';
-import { QUEUE_NAMES, connectRedis, enqueueImportInvitations, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
+import { QUEUE_NAMES, connectRedis, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
+import { queueImportInvitations } from '../shared/invitations/queueInvitations';
 import { runImport } from '../shared/imports/runImport';
 import type { Runtime } from '../shared/runtime/runtime';
 import { logger } from '../shared/observability/logger';
@@ -26,7 +27,7 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
         shouldYield: () => stopping,
         signal,
         dbRetryMs: runtime.config.importDbRetryMs,
-        inviteUsers: (importId, userIds) => enqueueImportInvitations(runtime.invitationQueue, importId, userIds),
+        inviteUsers: (importId, userIds) => queueImportInvitations(runtime.invitationQueue, importId, userIds),
       });
       if (result === 'yielded') {
         // Shutting down mid-import: put the job back so another worker resumes it right away

@@ -1,6 +1,8 @@
 import type { Runtime } from '../shared/runtime/runtime';
 import { logger } from '../shared/observability/logger';
 import { requeueStrandedImports } from '../shared/imports/requeueStrandedImports';
+import { sweepUploads } from '../shared/imports/uploadRetention';
+import { requeueStrandedInvitations } from '../shared/invitations/requeueStrandedInvitations';
 
 export interface RecoveryLoop {
   /** Runs one round now (tests, start-up); resolves when it is done. */
@@ -23,8 +25,13 @@ export function startRecoveryLoop(runtime: Runtime): RecoveryLoop {
   const round = async () => {
     const taken = await redis.set(lockKey, String(process.pid), 'PX', Math.max(1000, Math.floor(config.recoveryIntervalMs * 0.9)), 'NX');
     if (taken !== 'OK') return;
-    const imports = await requeueStrandedImports(runtime.importQueue);
-    if (imports > 0) logger.info({ imports }, 'recovery round re-queued stranded work');
+    // Work touched within the last interval (or minute) is being queued or run right now.
+    const olderThanMs = Math.min(60_000, config.recoveryIntervalMs);
+    const imports = await requeueStrandedImports(runtime.importQueue, { olderThanMs });
+    const invitations = await requeueStrandedInvitations(runtime.invitationQueue, { olderThanMs });
+    const uploads = await sweepUploads({ retentionMs: config.uploadRetentionMs });
+    if (imports + invitations > 0) logger.info({ imports, invitations }, 'recovery round re-queued stranded work');
+    if (uploads.orphanFiles + uploads.orphanChunkFiles + uploads.expiredFiles > 0) logger.info(uploads, 'recovery round deleted stored uploads');
   };
   const runOnce = () => {
     running ??= round()

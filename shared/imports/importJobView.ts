@@ -20,7 +20,11 @@ export interface ImportJobView {
   requestedBy: string | null;
   /** A cancel was asked for; a running job stops at its next chunk. */
   cancelRequested: boolean;
+  /** When the stored upload was deleted (UPLOAD_RETENTION_DAYS): retry and errors.csv are gone since. */
+  fileDeletedAt: string | null;
   failureReason?: string;
+  /** The worker lost the database and resumes from the last checkpoint at `nextAt`. */
+  retrying?: { reason: string; attempt: number; nextAt: string; since: string };
 }
 
 export function toImportJobView(job: ImportJobDocument, now = new Date()): ImportJobView {
@@ -56,7 +60,12 @@ export function toImportJobView(job: ImportJobDocument, now = new Date()): Impor
     onlyFailedRows: job.onlyFailedRows ?? false,
     requestedBy: job.requestedBy ?? null,
     cancelRequested: job.cancelRequested ?? false,
+    fileDeletedAt: job.fileDeletedAt?.toISOString() ?? null,
   };
   if (job.failureReason) view.failureReason = job.failureReason;
+  if (job.retrying?.nextAt && !finished) {
+    const { reason, attempt, nextAt, since } = job.retrying;
+    view.retrying = { reason: reason ?? '', attempt: attempt ?? 1, nextAt: nextAt.toISOString(), since: (since ?? nextAt).toISOString() };
+  }
   return view;
 }

@@ -8,7 +8,10 @@ import { setJobStatus } from './importProgress';
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 export interface RequeueOptions {
-  /** Imports touched more recently than this are left alone: they are being queued or run. */
+  /**
+   * Imports created more recently than this are left alone: the API may be queueing them right
+   * now. (Not `updatedAt`: invitations and progress keep touching an import that is stranded.)
+   */
   olderThanMs?: number;
   /** An import whose queue job failed this many times (e.g. it kept stalling) fails for good. */
   maxRecoveries?: number;
@@ -25,7 +28,7 @@ export async function requeueStrandedImports(queue: Queue<ImportJobPayload>, opt
   const { olderThanMs = 60_000, maxRecoveries = 5 } = options;
   const open = IMPORT_STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
   const candidates = await ImportJobModel.find(
-    { status: { $in: open }, updatedAt: { $lte: new Date(Date.now() - olderThanMs) } },
+    { status: { $in: open }, createdAt: { $lte: new Date(Date.now() - olderThanMs) } },
     { _id: 1, recoveries: 1 },
   ).lean();
   let requeued = 0;

@@ -25,6 +25,11 @@ function resultMessage(job) {
   return `Import finished: the changes of the other rows are live on the learners' profiles, but ${failedRows} failed. Download the failed rows to see why, fix the cause (for example create a missing group) and retry them.`;
 }
 
+function retryingMessage(retrying) {
+  const at = new Date(retrying.nextAt).toLocaleTimeString();
+  return `${retrying.reason}. The import resumes by itself from its last saved chunk (next try at ${at}, attempt ${retrying.attempt}); nothing applied so far is lost.`;
+}
+
 function settingsSummary(settings) {
   return [
     settings.dryRun ? 'Dry run' : null,
@@ -88,7 +93,9 @@ export function createJobPanel(container, { level = 4 } = {}) {
     parts.meta.textContent = `Started by the ${job.requestedBy || 'unknown'} key on ${formatDate(job.createdAt)}${retry}. ${settingsSummary(job.settings)}.`;
     // The live region only changes when the status does, so screen readers are not flooded;
     // at the end it also reads out the counts (shown visually in the boxes below).
-    const label = isActive(job) && job.cancelRequested ? 'Cancelling…' : STATUS_LABELS[job.status] || job.status;
+    const label = isActive(job) && job.cancelRequested
+      ? 'Cancelling…'
+      : isActive(job) && job.retrying ? 'Waiting for the database…' : STATUS_LABELS[job.status] || job.status;
     const summary = isActive(job) ? '' : `: ${['created', 'updated', 'unchanged', 'failed'].map((name) => `${formatNumber(counts[name])} ${name}`).join(', ')}.`;
     if (label + summary !== lastStatus) {
       parts.status.replaceChildren(label, summary ? el('span', { class: 'visually-hidden' }, summary) : '');
@@ -103,7 +110,8 @@ export function createJobPanel(container, { level = 4 } = {}) {
     const rows = counts.total > 0 || !isActive(job) ? `${formatNumber(counts.processed)} of ${formatNumber(counts.total)} rows` : 'Counting rows…';
     const speed = job.rowsPerSecond ? ` · ${formatNumber(job.rowsPerSecond)} rows/s` : '';
     const eta = isActive(job) && job.etaSeconds !== null && job.etaSeconds !== undefined ? ` · about ${formatDuration(job.etaSeconds)} left` : '';
-    parts.rows.textContent = rows + speed + eta;
+    // While the worker waits out a database outage, say so instead of a stale speed and ETA.
+    parts.rows.textContent = isActive(job) && job.retrying ? `${rows} · ${retryingMessage(job.retrying)}` : rows + speed + eta;
     for (const node of panel.querySelectorAll('[data-count]')) node.textContent = formatNumber(counts[node.dataset.count]);
     panel.classList.toggle('has-failures', counts.failed > 0);
 

@@ -1,0 +1,155 @@
+/**
+ * Imports under faults, API and worker as separate processes, the worker's only road to
+ * MongoDB a TCP proxy this script cuts: prints the import time unbroken, with a 5 s and with a
+ * 60 s MongoDB outage, the time to recover from a flushed Redis, and the worker's peak
+ * event-loop delay in each. Run: npm run bench:faults -- [rows]. Figures only, no assertions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
+import { freePort } from '../scripts/embedded/embeddedRedis';
+import { connectRedis } from '../shared/queues/queues';
+import { startOwnRedis } from '../test/support/ownRedis';
+import { startTcpProxy, type TcpProxy } from '../test/support/tcpProxy';
+
+const ROWS = Number(process.argv[2] ?? 20_000);
+const KEY = 'bench-admin-key';
+const root = path.join(__dirname, '..');
+const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type View = { status: string; counts: Record<string, number>; failureReason?: string };
+
+async function main() {
+  const services = await startEmbeddedServices({ log: (line) => console.log(`# ${line}`), onMail: () => undefined });
+  const redis = await startOwnRedis();
+  const mongo = new URL(services.mongo.uri);
+  const proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+  const db = `bench_faults_${Date.now()}`;
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MONGO_URL: withDatabase(services.mongo.uri, db),
+    REDIS_URL: redis.url,
+    SMTP_URL: services.smtpUrl,
+    API_KEYS: `admin:${KEY}`,
+    INVITE_SECRET: 'bench-invitation-secret-0123456789abcdef',
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+    QUEUE_PREFIX: `bench-${Date.now()}`,
+  };
+  const api = startProcess('api/main.ts', env);
+  const base = `http://127.0.0.1:${port}`;
+  const workerEnv = { ...env, MONGO_URL: withDatabase(proxy.rewrite(services.mongo.uri), db) };
+  try {
+    await waitReady(base);
+    console.log(`file: ${ROWS} rows; worker reaches MongoDB through a proxy; Redis is the bench's own`);
+    await scenario('unbroken', base, workerEnv, async () => undefined);
+    await scenario('5 s MongoDB outage at 30 %', base, workerEnv, (id) => outage(base, id, proxy, 5_000));
+    await scenario('60 s MongoDB outage at 30 %', base, workerEnv, (id) => outage(base, id, proxy, 60_000));
+    await scenario('Redis flushed at 30 %', base, workerEnv, async (id) => {
+      await progressAt(base, id, 0.3);
+      const flushedAt = Date.now();
+      const before = (await view(base, id)).counts.processed;
+      await flushRedis(redis.url);
+      while ((await view(base, id)).counts.processed <= before) await sleep(100);
+      console.log(`  Redis flushed: the import moved again ${((Date.now() - flushedAt) / 1000).toFixed(1)} s later`);
+    });
+  } finally {
+    api.kill('SIGTERM');
+    await proxy.close();
+    await redis.stop();
+    await services.stop();
+  }
+}
+
+async function scenario(name: string, base: string, env: NodeJS.ProcessEnv, fault: (id: string) => Promise<void>) {
+  const probeFile = path.join(tmpdir(), `event-loop-${process.pid}-${Date.now()}`);
+  const worker = startProcess('worker/main.ts', { ...env, EVENT_LOOP_PROBE_FILE: probeFile }, ['--import', path.join(root, 'bench/eventLoopProbe.mjs')]);
+  try {
+    const form = new FormData();
+    const prefix = `b${Date.now().toString(36)}`;
+    form.append('file', new Blob([buildCsv(prefix)], { type: 'text/csv' }), 'bench.csv');
+    const started = Date.now();
+    const job = (await (await call(base, '/api/imports', { method: 'POST', body: form })).json()) as { id: string };
+    await fault(job.id);
+    let current: View;
+    do {
+      await sleep(250);
+      current = await view(base, job.id);
+    } while (!FINAL.includes(current.status));
+    const seconds = (Date.now() - started) / 1000;
+    await sleep(1100);
+    const peak = Number(readFileSync(probeFile, 'utf8'));
+    const reason = current.failureReason ? ` (${current.failureReason.slice(0, 120)})` : '';
+    console.log(`${name}: ${current.status} in ${seconds.toFixed(1)} s, counts ${JSON.stringify(current.counts)}${reason}; worker event-loop delay peak ${peak.toFixed(0)} ms`);
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => worker.once('exit', resolve));
+    rmSync(probeFile, { force: true });
+  }
+}
+
+async function outage(base: string, id: string, proxy: TcpProxy, ms: number) {
+  await progressAt(base, id, 0.3);
+  proxy.cut();
+  await sleep(ms);
+  proxy.restore();
+}
+
+async function progressAt(base: string, id: string, share: number) {
+  for (;;) {
+    const current = await view(base, id);
+    if (current.counts.processed >= ROWS * share || FINAL.includes(current.status)) return;
+    await sleep(50);
+  }
+}
+
+async function flushRedis(url: string) {
+  const client = connectRedis(url);
+  await client.flushall();
+  client.disconnect();
+}
+
+const view = async (base: string, id: string) => (await (await call(base, `/api/imports/${id}`)).json()) as View;
+
+function startProcess(entry: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, path.join(root, entry)], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+function buildCsv(prefix: string): string {
+  const lines = ['Email,Username,First Name,Last Name'];
+  for (let i = 0; i < ROWS; i++) lines.push(`${prefix}${i}@example.com,${prefix}${i},First ${i},Last ${i}`);
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function withDatabase(uri: string, db: string): string {
+  const url = new URL(uri);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+async function call(base: string, route: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(base + route, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${KEY}` } });
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${route} answered ${response.status}: ${await response.text()}`);
+  return response;
+}
+
+async function waitReady(base: string) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error('API did not become ready');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+import { UserModel } from '../../shared/directory/userModel';
+import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
+import { uploadCsv, waitForImport } from '../support/importHelpers';
+import { startTestService, type TestService } from '../support/testService';
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import { exited, startWorkerProcess } from '../support/workerProcess';
+import { CHUNK_SIZE, FAULT_ROWS, FAULT_TIMEOUT_MS, OUTAGE_MS, sleep, usersCsv } from './faultSizes';
+
+// The import worker is a process of its own whose only road to MongoDB is a proxy the test
+// cuts: an outage as production meets it. API, invitations and assertions connect directly.
+let proxy: TcpProxy;
+let smtp: SmtpCapture;
+let service: TestService;
+beforeAll(async () => {
+  const mongo = new URL(process.env.MONGO_URL as string);
+  proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+  smtp = await startSmtpCapture();
+  service = await startTestService(
+    { SMTP_URL: smtp.url, IMPORT_CHUNK_SIZE: CHUNK_SIZE, WORKER_QUEUES: 'invitations', INVITE_RATE_PER_SECOND: '1000' },
+    { worker: true },
+  );
+});
+afterAll(async () => {
+  await service.stop();
+  await smtp.stop();
+  await proxy.close();
+});
+
+async function progress(id: string, atLeast: number) {
+  for (;;) {
+    const job = (await service.asSupport().get(`/api/imports/${id}`)).body;
+    if (job.counts.processed >= atLeast) return job;
+    if (!['queued', 'validating', 'running'].includes(job.status)) throw new Error(`the import ended (${job.status}) before the outage`);
+    await sleep(20);
+  }
+}
+
+async function invitedAll(id: string, expected: number) {
+  const deadline = Date.now() + FAULT_TIMEOUT_MS / 2;
+  for (;;) {
+    const job = (await service.asSupport().get(`/api/imports/${id}`)).body;
+    if (job.counts.invited >= expected || Date.now() > deadline) return job;
+    await sleep(100);
+  }
+}
+
+describe('MongoDB goes away while a worker process imports', () => {
+  test('When the worker loses MongoDB twice mid-import, then it waits, resumes from its checkpoint and ends with the counts of an unbroken run, every user written and mailed once', async () => {
+    const worker = startWorkerProcess(service, {
+      MONGO_URL: proxy.rewrite(`${process.env.MONGO_URL}${service.dbName}`),
+      WORKER_QUEUES: 'imports',
+      IMPORT_DB_RETRY_SECONDS: '120',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      const upload = await uploadCsv(service, usersCsv('outage'), { sendInvitations: true });
+      for (const share of [0.3, 0.6]) {
+        await progress(upload.body.id, Math.floor(FAULT_ROWS * share));
+        proxy.cut();
+        await sleep(OUTAGE_MS);
+        proxy.restore();
+      }
+      const job = await waitForImport(service, upload.body.id, FAULT_TIMEOUT_MS);
+      expect(job.status).toBe('completed');
+      expect(job.counts).toMatchObject({ total: FAULT_ROWS, processed: FAULT_ROWS, created: FAULT_ROWS, updated: 0, unchanged: 0, failed: 0 });
+      expect(await UserModel.countDocuments({ usernameKey: { $regex: '^outage' } })).toBe(FAULT_ROWS);
+
+      const invited = await invitedAll(upload.body.id, FAULT_ROWS);
+      expect(invited.counts.invited).toBe(FAULT_ROWS);
+      await sleep(300);
+      const recipients = smtp.mails.map((mail) => mail.envelopeTo[0]).filter((to) => to.startsWith('outage'));
+      expect(recipients).toHaveLength(FAULT_ROWS);
+      expect(new Set(recipients).size).toBe(FAULT_ROWS);
+    } catch (error) {
+      // What the worker said is the first thing to read when this fails.
+      process.stderr.write(`worker output:\n${worker.output().slice(-20_000)}\n`);
+      throw error;
+    } finally {
+      worker.kill('SIGTERM');
+      await exited(worker);
+    }
+  }, FAULT_TIMEOUT_MS);
+});
