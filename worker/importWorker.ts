@@ -17,18 +17,22 @@ export interface ImportWorker {
  */
 export function startImportWorker(runtime: Runtime): ImportWorker {
   let stopping = false;
+  // When each running import's lock was last renewed: a worker cut off from Redis gets no
+  // 'lockRenewalFailed' (renewal throws instead), yet another worker takes its imports over.
+  const renewedAt = new Map<string, number>();
   // BullMQ leaves connections it was handed open: this one is ours to close.
   const redis = connectRedis(runtime.config.redisUrl);
   const worker = new Worker<ImportJobPayload>(
     QUEUE_NAMES.imports,
     async (job, token, signal) => {
+      renewedAt.set(job.id as string, Date.now());
       const result = await runImport(job.data.importId, {
         chunkSize: runtime.config.importChunkSize,
         shouldYield: () => stopping,
         signal,
         dbRetryMs: runtime.config.importDbRetryMs,
         inviteUsers: (importId, userIds) => queueImportInvitations(runtime.invitationQueue, importId, userIds),
-      });
+      }).finally(() => renewedAt.delete(job.id as string));
       if (result === 'yielded') {
         // Shutting down mid-import: put the job back so another worker resumes it right away
         // instead of waiting for the lock to expire.
@@ -47,18 +51,26 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'import worker error'));
-  worker.on('lockRenewalFailed', (jobIds: string[]) => {
-    // Once the lock has lapsed another worker may already be running the import: stop now
-    // rather than at the next commit, which would find the checkpoint moved.
-    for (const jobId of jobIds) {
-      logger.warn({ importId: jobId }, 'lost the lock on an import: stopping work on it');
-      worker.cancelJob(jobId, 'lock lost');
-    }
+  // Once the lock has lapsed another worker may already be running the import: stop now
+  // rather than at the next commit, which would find the checkpoint moved.
+  const letGo = (jobId: string, why: string) => {
+    if (!renewedAt.delete(jobId)) return;
+    logger.warn({ importId: jobId, why }, 'lost the lock on an import: stopping work on it');
+    worker.cancelJob(jobId, 'lock lost');
+  };
+  worker.on('lockRenewalFailed', (jobIds: string[]) => jobIds.forEach((jobId) => letGo(jobId, 'another worker holds it')));
+  worker.on('locksRenewed', ({ jobIds }: { jobIds: string[] }) => {
+    for (const jobId of jobIds) if (renewedAt.has(jobId)) renewedAt.set(jobId, Date.now());
   });
+  const lapseCheck = setInterval(() => {
+    for (const [jobId, at] of renewedAt) if (Date.now() - at > runtime.config.workerLockMs) letGo(jobId, 'Redis unreachable: the lock was not renewed in time');
+  }, Math.max(250, runtime.config.workerLockMs / 4));
+  lapseCheck.unref();
   return {
     worker,
     async close() {
       stopping = true;
+      clearInterval(lapseCheck);
       await worker.close();
       redis.disconnect();
     },

@@ -29,8 +29,12 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 4) return false;
   if (error instanceof IncompleteWriteError) return true;
   if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
-  // The driver wraps a dropped connection in a bulk write error that lists no refused rows.
-  if (error instanceof MongoBulkWriteError && (error.writeErrors as unknown[]).length === 0) return true;
+  // The driver wraps a dropped connection in a bulk write error that lists no refused rows and
+  // carries no server code; a wrapped server error (unauthorised, over quota) keeps its code.
+  if (error instanceof MongoBulkWriteError && (error.writeErrors as unknown[]).length === 0) {
+    const code = typeof error.code === 'number' ? error.code : undefined;
+    return code === undefined || TEMPORARY_CODES.has(code) || TEMPORARY_LABELS.some((label) => error.hasErrorLabel(label));
+  }
   if (error instanceof MongoError) {
     if (TEMPORARY_LABELS.some((label) => error.hasErrorLabel(label))) return true;
     if (typeof error.code === 'number' && TEMPORARY_CODES.has(error.code)) return true;

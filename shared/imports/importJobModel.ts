@@ -57,7 +57,7 @@ const importJobSchema = new Schema(
       type: new Schema({ reason: String, attempt: Number, nextAt: Date, since: Date }, { _id: false }),
       default: null,
     },
-    /** Times the workers found this import without a live queue job and queued it again. */
+    /** Times BullMQ failed this import's queue job and a recovery round queued it again. */
     recoveries: { type: Number, default: 0 },
     /** The stored upload was deleted (UPLOAD_RETENTION_DAYS): retry and errors.csv are gone. */
     fileDeletedAt: { type: Date, default: null },

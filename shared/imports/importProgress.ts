@@ -20,7 +20,17 @@ export function countsOf(outcome: ChunkOutcome, processed: number): ChunkCounts 
  * Records failed rows. Keyed by (job, row) and upserted, so a chunk replayed after a crash
  * rewrites its rows instead of adding them twice.
  */
-export async function recordFailures(jobId: ObjectId, failures: RowFailure[], passwordColumn: number | undefined): Promise<void> {
+export async function recordFailures(
+  jobId: ObjectId,
+  failures: RowFailure[],
+  passwordColumn: number | undefined,
+  /** A chunk applied again after an interruption: its rows that no longer fail lose their record. */
+  replayed?: { afterRow: number; toRow: number },
+): Promise<void> {
+  if (replayed) {
+    const stillFailing = failures.map((failure) => failure.row);
+    await ImportRowErrorModel.deleteMany({ jobId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: stillFailing } });
+  }
   if (failures.length === 0) return;
   await ImportRowErrorModel.bulkWrite(
     failures.map((failure) => ({

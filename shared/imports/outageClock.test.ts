@@ -13,6 +13,15 @@ describe('waiting out a database outage', () => {
     expect(waits.reduce((sum, wait) => sum + wait, 0)).toBe(60_000);
   });
 
+  test('time spent working between failures is not charged to the outage', () => {
+    let now = 0;
+    const clock = new OutageClock(3000, () => now);
+    now += clock.nextWait()!.waitMs + 60_000;
+    expect(clock.nextWait()).toMatchObject({ waitMs: 2000, attempt: 2 });
+    expect(clock.nextWait()).toBeUndefined();
+    expect(clock.outageMs()).toBe(61_000);
+  });
+
   test('progress starts a new outage with the whole budget and a short first wait', () => {
     let now = 0;
     const clock = new OutageClock(10_000, () => now);

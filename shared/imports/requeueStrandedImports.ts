@@ -37,7 +37,8 @@ export async function requeueStrandedImports(queue: Queue<ImportJobPayload>, opt
     const state = await queue.getJobState(importId);
     if (LIVE_STATES.has(state)) continue;
     const queueJob = state === 'unknown' ? undefined : await queue.getJob(importId);
-    const recoveries = (candidate.recoveries ?? 0) + 1;
+    // Only queue jobs BullMQ failed count against the import (vanished ones are Redis's fault).
+    const recoveries = (candidate.recoveries ?? 0) + (state === 'failed' ? 1 : 0);
     if (state === 'failed' && recoveries > maxRecoveries) {
       const why = queueJob?.failedReason ?? 'unknown';
       await setJobStatus(candidate._id, 'failed', {
@@ -47,9 +48,11 @@ export async function requeueStrandedImports(queue: Queue<ImportJobPayload>, opt
       logger.error({ importId, why }, 'import failed: its queue job failed too often');
       continue;
     }
-    // A finished queue job keeps its id: remove it, or the new enqueue would be a no-op.
+    // A finished queue job keeps its id: remove it, or the new enqueue would be a no-op. Only if
+    // it is still finished: another worker's round may have re-queued it a moment ago.
+    if (queueJob && !['completed', 'failed'].includes(await queueJob.getState())) continue;
     await queueJob?.remove();
-    await ImportJobModel.updateOne({ _id: candidate._id }, { $inc: { recoveries: 1 } });
+    if (state === 'failed') await ImportJobModel.updateOne({ _id: candidate._id }, { $inc: { recoveries: 1 } });
     await enqueueImport(queue, importId);
     requeued += 1;
     logger.warn({ importId, queueState: state }, 'import had no live queue job: queued it again');

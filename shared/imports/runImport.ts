@@ -51,7 +51,11 @@ export async function runImport(importId: string, options: RunImportOptions): Pr
   const outage = new OutageClock(options.dbRetryMs);
   for (;;) {
     try {
-      return await runAttempt(importId, options, memo, () => outage.recovered());
+      const result = await runAttempt(importId, options, memo, () => outage.recovered());
+      // The checkpoint moved under this run (a worker that stalled committed a chunk) while this
+      // worker still holds the job: read the checkpoint again and go on from there.
+      if (result === 'lost' && !options.signal?.aborted) continue;
+      return result;
     } catch (error) {
       const jobId = new Types.ObjectId(importId);
       if (!isDatabaseUnavailable(error)) {
@@ -156,9 +160,12 @@ async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBi
   let chunk: ChunkRow[] = [];
   let lastRowRead = checkpoint;
 
+  // The first chunk of a resumed attempt may have been applied before by an interrupted one.
+  let firstChunk = job.status !== 'queued';
   const flush = async (): Promise<'continue' | 'cancel' | 'lost'> => {
     const outcome = await applyChunk(chunk, chunkJob, directory);
-    await recordFailures(job._id, outcome.failures, passwordColumn);
+    await recordFailures(job._id, outcome.failures, passwordColumn, firstChunk ? { afterRow: checkpoint, toRow: lastRowRead } : undefined);
+    firstChunk = false;
     if (inviting && outcome.createdUserIds.length > 0) await options.inviteUsers?.(String(job._id), outcome.createdUserIds);
     const verdict = await commitChunk(job._id, checkpoint, lastRowRead, countsOf(outcome, chunk.length));
     if (verdict !== 'lost') {
@@ -219,7 +226,9 @@ function resolveColumnsOrExplain(headers: string[], directory: DirectorySnapshot
 
 function describeOutage(error: unknown, outageMs: number, checkpointRow: number): string {
   const minutes = Math.max(1, Math.round(outageMs / 60_000));
-  const applied = checkpointRow > 0 ? `Rows 1 to ${checkpointRow} were applied and stay applied; the rest were not.` : 'No rows were applied.';
+  const applied = checkpointRow > 0
+    ? `The rows up to row ${checkpointRow} are applied and stay applied; the next ones may be partly applied.`
+    : 'No chunk was completed; rows of the first one may be partly applied.';
   return `${describeUnavailability(error)}, and it stayed unavailable for about ${minutes} minute${minutes === 1 ? '' : 's'}, so this import stopped waiting. ${applied} Retry the import once the database is back: rows already applied come out unchanged.`;
 }
 

@@ -1,7 +1,7 @@
 import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation } from 'mongodb';
 import { UserModel } from '../directory/userModel';
 import { hashPassword } from '../directory/passwordHashing';
-import { IncompleteWriteError } from '../database/databaseErrors';
+import { IncompleteWriteError, isDatabaseUnavailable } from '../database/databaseErrors';
 import type { RowDecision } from './rowDecision';
 import type { ChunkJob, ChunkRow } from './applyChunk';
 
@@ -66,11 +66,15 @@ export async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<M
   const refused = new Map<number, RefusedWrite>();
   if (operations.length === 0) return refused;
   try {
-    await UserModel.collection.bulkWrite(operations, { ordered: false });
+    const result = await UserModel.collection.bulkWrite(operations, { ordered: false });
+    // An update that matched nobody: the user was deleted after the chunk read it. Replaying the
+    // chunk decides that row again (as a create) instead of counting a write that did nothing.
+    if (result.insertedCount + result.matchedCount < operations.length) throw new IncompleteWriteError(new Error('a user was deleted while the chunk was applied'));
   } catch (error) {
     if (!(error instanceof MongoBulkWriteError)) throw error;
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
     const answered = error.result.insertedCount + error.result.matchedCount + writeErrors.length;
+    if (writeErrors.length === 0 && !isDatabaseUnavailable(error)) throw error;
     if (writeErrors.length === 0 || answered < operations.length || error.result.getWriteConcernError()) {
       throw new IncompleteWriteError(error);
     }

@@ -79,7 +79,7 @@ describe('an outage longer than the import waits for', () => {
       const failed = await waitForImport(service, upload.body.id, FAULT_TIMEOUT_MS);
       proxy.allow();
       expect(failed.status).toBe('failed');
-      expect(failed.failureReason).toMatch(/^The connection to the database \(MongoDB\) was lost .*stayed unavailable for about 1 minute, so this import stopped waiting\. No rows were applied\. Retry the import once the database is back/);
+      expect(failed.failureReason).toMatch(/^The connection to the database \(MongoDB\) was lost .*stayed unavailable for about 1 minute, so this import stopped waiting\. No chunk was completed; rows of the first one may be partly applied\. Retry the import once the database is back: rows already applied come out unchanged\.$/);
       expect(failed.retrying).toBeUndefined();
 
       const retry = await service.asSupport().post(`/api/imports/${upload.body.id}/retry`);
