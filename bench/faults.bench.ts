@@ -9,6 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
+import { apiClient, waitReady, withDatabase } from './benchHttp';
 import { freePort } from '../scripts/embedded/embeddedRedis';
 import { connectRedis } from '../shared/queues/queues';
 import { startOwnRedis } from '../test/support/ownRedis';
@@ -114,7 +115,7 @@ async function flushedQueue(base: string, env: NodeJS.ProcessEnv, redisUrl: stri
 async function upload(base: string): Promise<string> {
   const form = new FormData();
   form.append('file', new Blob([buildCsv(`b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`)], { type: 'text/csv' }), 'bench.csv');
-  return ((await (await call(base, '/api/imports', { method: 'POST', body: form })).json()) as { id: string }).id;
+  return ((await (await apiClient(base, KEY)('/api/imports', { method: 'POST', body: form })).json()) as { id: string }).id;
 }
 
 async function outage(base: string, id: string, proxy: TcpProxy, ms: number) {
@@ -138,7 +139,7 @@ async function flushRedis(url: string) {
   client.disconnect();
 }
 
-const view = async (base: string, id: string) => (await (await call(base, `/api/imports/${id}`)).json()) as View;
+const view = async (base: string, id: string) => (await (await apiClient(base, KEY)(`/api/imports/${id}`)).json()) as View;
 
 function startProcess(entry: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, path.join(root, entry)], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -148,30 +149,6 @@ function buildCsv(prefix: string): string {
   const lines = ['Email,Username,First Name,Last Name'];
   for (let i = 0; i < ROWS; i++) lines.push(`${prefix}${i}@example.com,${prefix}${i},First ${i},Last ${i}`);
   return `${lines.join('\r\n')}\r\n`;
-}
-
-function withDatabase(uri: string, db: string): string {
-  const url = new URL(uri);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-async function call(base: string, route: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(base + route, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${KEY}` } });
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${route} answered ${response.status}: ${await response.text()}`);
-  return response;
-}
-
-async function waitReady(base: string) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error('API did not become ready');
 }
 
 main().catch((error) => {

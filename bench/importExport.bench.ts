@@ -1,12 +1,15 @@
 /**
  * Import and export at scale, with API and worker as separate processes as in production:
- * prints wall time and each process's peak RSS (VmHWM). Run: npm run bench -- [rows]
+ * prints wall time, each process's peak RSS (VmHWM) and the worker's peak event-loop delay.
+ * Run: npm run bench -- [rows]
  * Figures only, no assertions: this machine is shared and noisy.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
+import { apiClient, waitReady, withDatabase } from './benchHttp';
 import { freePort } from '../scripts/embedded/embeddedRedis';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
@@ -27,30 +30,34 @@ async function main() {
     QUEUE_PREFIX: `bench-${Date.now()}`,
   };
   const api = startProcess('api/main.ts', env);
-  const worker = startProcess('worker/main.ts', env);
+  const probeFile = path.join(tmpdir(), `event-loop-${process.pid}`);
+  const worker = startProcess('worker/main.ts', { ...env, EVENT_LOOP_PROBE_FILE: probeFile }, ['--import', path.join(__dirname, 'eventLoopProbe.mjs')]);
   const base = `http://127.0.0.1:${port}`;
+  const call = apiClient(base, KEY);
   try {
     await waitReady(base);
-    await call(base, '/api/groups', { method: 'POST', body: JSON.stringify({ name: 'Marketing' }), headers: { 'content-type': 'application/json' } });
+    await call('/api/groups', { method: 'POST', body: JSON.stringify({ name: 'Marketing' }), headers: { 'content-type': 'application/json' } });
 
     const csv = buildCsv(ROWS);
     console.log(`file: ${ROWS} rows, ${(csv.length / 1024 / 1024).toFixed(1)} MB`);
     const form = new FormData();
     form.append('file', new Blob([csv], { type: 'text/csv' }), 'bench.csv');
     const started = Date.now();
-    const job = (await (await call(base, '/api/imports', { method: 'POST', body: form })).json()) as { id: string };
+    const job = (await (await call('/api/imports', { method: 'POST', body: form })).json()) as { id: string };
     let view: { status: string; counts: Record<string, number> };
     do {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      view = (await (await call(base, `/api/imports/${job.id}`)).json()) as typeof view;
+      view = (await (await call(`/api/imports/${job.id}`)).json()) as typeof view;
     } while (!['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(view.status));
     const importSeconds = (Date.now() - started) / 1000;
     console.log(`import: ${view.status} in ${importSeconds.toFixed(1)} s (${Math.round(ROWS / importSeconds)} rows/s), counts ${JSON.stringify(view.counts)}`);
     console.log(`worker peak RSS during import: ${peakRssMb(worker)} MB`);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    console.log(`worker event-loop delay peak during import: ${Number(readFileSync(probeFile, 'utf8')).toFixed(0)} ms`);
 
     const apiPeakBefore = peakRssMb(api);
     const exportStarted = Date.now();
-    const response = await call(base, '/api/users/export.csv');
+    const response = await call('/api/users/export.csv');
     let bytes = 0;
     for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) bytes += part.length;
     const exportSeconds = (Date.now() - exportStarted) / 1000;
@@ -63,10 +70,9 @@ async function main() {
   }
 }
 
-function startProcess(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [path.join(__dirname, '..', entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  return child;
+function startProcess(entry: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
+  const root = path.join(__dirname, '..');
+  return spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, path.join(root, entry)], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 /** VmHWM: the most resident memory the process has had; tsx's own loader shows as a child. */
@@ -95,30 +101,6 @@ function buildCsv(rows: number): string {
   const lines = ['Email,Username,First Name,Last Name,User groups,Roles,External ID'];
   for (let i = 0; i < rows; i++) lines.push(`u${i}@example.com,u${i},First ${i},Last ${i},Marketing,${i % 3 ? '' : 'Reviewer'},${i % 4 ? '' : `X${i}`}`);
   return `${lines.join('\r\n')}\r\n`;
-}
-
-function withDatabase(uri: string, db: string): string {
-  const url = new URL(uri);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-async function call(base: string, route: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(base + route, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${KEY}` } });
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${route} answered ${response.status}: ${await response.text()}`);
-  return response;
-}
-
-async function waitReady(base: string) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('API did not become ready');
 }
 
 main().catch((error) => {

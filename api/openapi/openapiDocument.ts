@@ -155,6 +155,11 @@ export const openapiDocument = {
             description: 'When the stored upload and failed rows were deleted, UPLOAD_RETENTION_DAYS after the last run on the file ended; since then retry and errors.csv answer 410',
           },
           failureReason: { type: 'string' },
+          retrying: {
+            type: 'object',
+            description: 'Present while the worker waits out a database outage; the import resumes from its last committed chunk at nextAt.',
+            properties: { reason: { type: 'string' }, attempt: { type: 'integer' }, nextAt: { type: 'string', format: 'date-time' }, since: { type: 'string', format: 'date-time' } },
+          },
           invitations: {
             type: 'object',
             description: 'Present when the upload asked for invitations',
@@ -162,7 +167,7 @@ export const openapiDocument = {
               queued: { type: 'integer' },
               sent: { type: 'integer' },
               failed: { type: 'integer' },
-              failures: { type: 'array', items: { type: 'object', properties: { userId: { type: 'string' }, email: { type: 'string' }, error: { type: ['string', 'null'] } } } },
+              failures: { type: 'array', items: { type: 'object', properties: { userId: { type: 'string' }, email: { type: ['string', 'null'] }, error: { type: ['string', 'null'] } } } },
             },
           },
         },

@@ -11,6 +11,11 @@ export async function connectMongo(url: string, options: { dbName?: string; moni
     dbName: options.dbName,
     monitorCommands: options.monitorCommands ?? false,
     serverSelectionTimeoutMS: 10_000,
+    // A reply that never comes (a half-open connection behind a NAT or proxy) must become an
+    // error the import can wait out and replay, not a chunk that hangs forever. Every operation
+    // the product sends is chunk-sized, so two minutes is far beyond a healthy answer.
+    socketTimeoutMS: 120_000,
+    waitQueueTimeoutMS: 60_000,
     // Indexes are created explicitly at start-up (ensureIndexes) so that a unique index that
     // cannot be built fails loudly instead of in the background.
     autoIndex: false,

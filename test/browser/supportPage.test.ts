@@ -1,6 +1,8 @@
 import { describeInBrowser, startBrowserSession, type BrowserSession } from '../support/browserSession';
 import { createGroups, importCsv, uploadCsv } from '../support/importHelpers';
 import { SUPPORT_KEY } from '../support/testService';
+import { Types } from 'mongoose';
+import { ImportJobModel } from '../../shared/imports/importJobModel';
 
 describeInBrowser('admin page, signed in with a support key', () => {
   let session: BrowserSession;
@@ -82,6 +84,29 @@ describeInBrowser('admin page, signed in with a support key', () => {
     await detail.getByText(/^Import cancelled after [\d,]+ of 5,000 rows\. The rows applied before cancelling stay applied\.$/).waitFor();
     expect(await detail.getByRole('button', { name: 'Cancel import' }).count()).toBe(0);
     expect(Number((await detail.locator('[data-count="created"]').textContent())?.replace(/,/g, ''))).toBeLessThan(5_000);
+    await page.close();
+  });
+
+  test('When support opens an import whose worker is waiting for the database, then the page says so and that nothing applied is lost', async () => {
+    // What a worker records while MongoDB is away (see test/faults): the job is running, and waits.
+    const since = new Date();
+    const job = await ImportJobModel.create({
+      fileName: 'waiting.csv', fileId: new Types.ObjectId(), fileSize: 100, encoding: 'utf8', delimiter: ',', headers: ['Email'],
+      status: 'running', startedAt: since, counts: { total: 4000, processed: 1200, created: 1200 }, checkpointRow: 1200,
+      retrying: { reason: 'The connection to the database (MongoDB) was lost (connection 4 closed)', attempt: 3, nextAt: new Date(since.getTime() + 4000), since },
+    });
+
+    const page = await session.openPage();
+    await session.signIn(page, SUPPORT_KEY);
+    await page.locator(`#imports-table tr[data-job-id="${job.id}"]`).getByRole('button', { name: /^Open/ }).click();
+    const detail = page.locator('#detail-job .job-panel');
+    await detail.and(page.locator('[data-status="running"]')).waitFor();
+    await detail.locator('.job-status').getByText('Waiting for the database…').waitFor();
+    expect(await detail.locator('.job-rows').textContent()).toMatch(
+      /^1,200 of 4,000 rows · The connection to the database \(MongoDB\) was lost \(connection 4 closed\)\. The import resumes by itself from its last saved chunk \(next try at .+, attempt 3\); nothing applied so far is lost\.$/,
+    );
+    await session.screenshot(page, '14-support-import-waiting-for-database');
+    await ImportJobModel.updateOne({ _id: job._id }, { $set: { status: 'cancelled', retrying: null } });
     await page.close();
   });
 });

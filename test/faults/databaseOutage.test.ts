@@ -2,7 +2,7 @@ import { UserModel } from '../../shared/directory/userModel';
 import { importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { commandOn, startTcpProxy, type TcpProxy } from '../support/tcpProxy';
-import { CHUNK_SIZE, FAULT_ROWS, FAULT_TIMEOUT_MS, usersCsv } from './faultSizes';
+import { CHUNK_SIZE, FAULT_ROWS, FAULT_TIMEOUT_MS, usersCsv } from './faultKit';
 
 // The whole service (API, workers, these assertions) reaches MongoDB through a proxy that
 // drops the connection carrying one chosen command.

@@ -3,8 +3,8 @@ import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpC
 import { uploadCsv, waitForImport } from '../support/importHelpers';
 import { startOwnRedis, type OwnRedis } from '../support/ownRedis';
 import { startTestService, type TestService } from '../support/testService';
-import { exited, startWorkerProcess } from '../support/workerProcess';
-import { CHUNK_SIZE, FAULT_ROWS, FAULT_TIMEOUT_MS, sleep, usersCsv } from './faultSizes';
+import { exited, startWorkerProcess, stopServiceProcesses } from '../support/workerProcess';
+import { CHUNK_SIZE, FAULT_TIMEOUT_MS, INVITED_ROWS, invitedCount, processedAtLeast, sleep, usersCsv } from './faultKit';
 
 // Redis without persistence, as many are run: FLUSHALL loses exactly what a restart would.
 // The API runs here without workers; workers are processes of their own.
@@ -17,6 +17,7 @@ beforeAll(async () => {
   service = await startTestService({ REDIS_URL: redis.url, SMTP_URL: smtp.url, IMPORT_CHUNK_SIZE: CHUNK_SIZE, INVITE_RATE_PER_SECOND: '1000' });
 });
 afterAll(async () => {
+  await stopServiceProcesses();
   await service.stop();
   await smtp.stop();
   await redis.stop();
@@ -50,31 +51,20 @@ describe('Redis loses its data', () => {
   test('When Redis is flushed mid-import, then the running import is resumed from its checkpoint and ends exact, every new user mailed once', async () => {
     const worker = startWorker();
     try {
-      const upload = await uploadCsv(service, usersCsv('flushed'), { sendInvitations: true });
-      for (;;) {
-        const job = (await service.asSupport().get(`/api/imports/${upload.body.id}`)).body;
-        if (job.counts.processed >= FAULT_ROWS * 0.4) break;
-        if (!['queued', 'validating', 'running'].includes(job.status)) throw new Error(`ended (${job.status}) before the flush`);
-        await sleep(20);
-      }
+      const upload = await uploadCsv(service, usersCsv('flushed', INVITED_ROWS), { sendInvitations: true });
+      await processedAtLeast(service, upload.body.id, INVITED_ROWS * 0.4);
       await service.runtime.redis.flushall();
 
       const job = await waitForImport(service, upload.body.id, FAULT_TIMEOUT_MS);
       expect(job.status).toBe('completed');
-      expect(job.counts).toMatchObject({ total: FAULT_ROWS, processed: FAULT_ROWS, created: FAULT_ROWS, failed: 0 });
-      expect(await usersNamed('flushed')).toBe(FAULT_ROWS);
+      expect(job.counts).toMatchObject({ total: INVITED_ROWS, processed: INVITED_ROWS, created: INVITED_ROWS, failed: 0 });
+      expect(await usersNamed('flushed')).toBe(INVITED_ROWS);
 
-      const deadline = Date.now() + FAULT_TIMEOUT_MS / 2;
-      let invited = 0;
-      while (invited < FAULT_ROWS && Date.now() < deadline) {
-        invited = (await service.asSupport().get(`/api/imports/${upload.body.id}`)).body.counts.invited;
-        await sleep(100);
-      }
-      expect(invited).toBe(FAULT_ROWS);
+      expect(await invitedCount(service, upload.body.id, INVITED_ROWS)).toBe(INVITED_ROWS);
       await sleep(300);
       const recipients = smtp.mails.map((mail) => mail.envelopeTo[0]).filter((to) => to.startsWith('flushed'));
-      expect(new Set(recipients).size).toBe(FAULT_ROWS);
-      expect(recipients).toHaveLength(FAULT_ROWS);
+      expect(new Set(recipients).size).toBe(INVITED_ROWS);
+      expect(recipients).toHaveLength(INVITED_ROWS);
     } finally {
       worker.kill('SIGTERM');
       await exited(worker);

@@ -3,8 +3,8 @@ import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpC
 import { uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
-import { exited, startWorkerProcess } from '../support/workerProcess';
-import { CHUNK_SIZE, FAULT_ROWS, FAULT_TIMEOUT_MS, OUTAGE_MS, sleep, usersCsv } from './faultSizes';
+import { exited, startWorkerProcess, stopServiceProcesses } from '../support/workerProcess';
+import { CHUNK_SIZE, FAULT_TIMEOUT_MS, INVITED_ROWS, OUTAGE_MS, invitedCount, processedAtLeast, sleep, usersCsv } from './faultKit';
 
 // The import worker is a process of its own whose only road to MongoDB is a proxy the test
 // cuts: an outage as production meets it. API, invitations and assertions connect directly.
@@ -21,28 +21,11 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
+  await stopServiceProcesses();
   await service.stop();
   await smtp.stop();
   await proxy.close();
 });
-
-async function progress(id: string, atLeast: number) {
-  for (;;) {
-    const job = (await service.asSupport().get(`/api/imports/${id}`)).body;
-    if (job.counts.processed >= atLeast) return job;
-    if (!['queued', 'validating', 'running'].includes(job.status)) throw new Error(`the import ended (${job.status}) before the outage`);
-    await sleep(20);
-  }
-}
-
-async function invitedAll(id: string, expected: number) {
-  const deadline = Date.now() + FAULT_TIMEOUT_MS / 2;
-  for (;;) {
-    const job = (await service.asSupport().get(`/api/imports/${id}`)).body;
-    if (job.counts.invited >= expected || Date.now() > deadline) return job;
-    await sleep(100);
-  }
-}
 
 describe('MongoDB goes away while a worker process imports', () => {
   test('When the worker loses MongoDB twice mid-import, then it waits, resumes from its checkpoint and ends with the counts of an unbroken run, every user written and mailed once', async () => {
@@ -53,24 +36,23 @@ describe('MongoDB goes away while a worker process imports', () => {
       LOG_LEVEL: 'info',
     });
     try {
-      const upload = await uploadCsv(service, usersCsv('outage'), { sendInvitations: true });
+      const upload = await uploadCsv(service, usersCsv('outage', INVITED_ROWS), { sendInvitations: true });
       for (const share of [0.3, 0.6]) {
-        await progress(upload.body.id, Math.floor(FAULT_ROWS * share));
+        await processedAtLeast(service, upload.body.id, Math.floor(INVITED_ROWS * share));
         proxy.cut();
         await sleep(OUTAGE_MS);
         proxy.restore();
       }
       const job = await waitForImport(service, upload.body.id, FAULT_TIMEOUT_MS);
       expect(job.status).toBe('completed');
-      expect(job.counts).toMatchObject({ total: FAULT_ROWS, processed: FAULT_ROWS, created: FAULT_ROWS, updated: 0, unchanged: 0, failed: 0 });
-      expect(await UserModel.countDocuments({ usernameKey: { $regex: '^outage' } })).toBe(FAULT_ROWS);
+      expect(job.counts).toMatchObject({ total: INVITED_ROWS, processed: INVITED_ROWS, created: INVITED_ROWS, updated: 0, unchanged: 0, failed: 0 });
+      expect(await UserModel.countDocuments({ usernameKey: { $regex: '^outage' } })).toBe(INVITED_ROWS);
 
-      const invited = await invitedAll(upload.body.id, FAULT_ROWS);
-      expect(invited.counts.invited).toBe(FAULT_ROWS);
+      expect(await invitedCount(service, upload.body.id, INVITED_ROWS)).toBe(INVITED_ROWS);
       await sleep(300);
       const recipients = smtp.mails.map((mail) => mail.envelopeTo[0]).filter((to) => to.startsWith('outage'));
-      expect(recipients).toHaveLength(FAULT_ROWS);
-      expect(new Set(recipients).size).toBe(FAULT_ROWS);
+      expect(recipients).toHaveLength(INVITED_ROWS);
+      expect(new Set(recipients).size).toBe(INVITED_ROWS);
     } catch (error) {
       // What the worker said is the first thing to read when this fails.
       process.stderr.write(`worker output:\n${worker.output().slice(-20_000)}\n`);

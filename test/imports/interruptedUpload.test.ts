@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import mongoose from 'mongoose';
@@ -11,9 +9,8 @@ import { ImportJobModel } from '../../shared/imports/importJobModel';
 import { sweepUploads } from '../../shared/imports/uploadRetention';
 import { importCsv } from '../support/importHelpers';
 import { ADMIN_KEY, startTestService, type TestService } from '../support/testService';
-import { exited } from '../support/workerProcess';
+import { exited, startServiceProcess, type ServiceProcess } from '../support/workerProcess';
 
-const root = path.join(__dirname, '..', '..');
 const RETENTION = 30 * 24 * 3600 * 1000;
 
 let service: TestService;
@@ -26,35 +23,17 @@ const uploads = () => mongoose.connection.db!.collection('uploads.files');
 const chunks = () => mongoose.connection.db!.collection('uploads.chunks');
 
 /** `api/main.ts` as its own process on the test service's database, as production runs it. */
-async function startApiProcess(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+async function startApiProcess(): Promise<{ child: ServiceProcess; port: number; output: () => string }> {
   const port = await freePort();
-  const mongoUrl = new URL(process.env.MONGO_URL as string);
-  mongoUrl.pathname = `/${service.dbName}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      MONGO_URL: mongoUrl.toString(),
-      REDIS_URL: service.config.redisUrl,
-      SMTP_URL: service.config.smtpUrl,
-      API_KEYS: `admin:${ADMIN_KEY}`,
-      INVITE_SECRET: service.config.invitations.secret,
-      QUEUE_PREFIX: service.config.queuePrefix,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (part) => (output += part));
-  child.stderr?.on('data', (part) => (output += part));
+  const child = startServiceProcess(service, 'api/main.ts', { API_KEYS: `admin:${ADMIN_KEY}`, PORT: String(port) });
+  const output = () => child.output();
   const deadline = Date.now() + 20_000;
   for (;;) {
     const status = await new Promise<number>((resolve) => {
       http.get({ host: '127.0.0.1', port, path: '/healthz' }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', () => resolve(0));
     });
-    if (status === 200) return { child, port, output: () => output };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the API process did not start:\n${output}`);
+    if (status === 200) return { child, port, output };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the API process did not start:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

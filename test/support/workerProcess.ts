@@ -4,15 +4,26 @@ import type { TestService } from './testService';
 
 const root = path.join(__dirname, '..', '..');
 
+export type ServiceProcess = ChildProcess & { output: () => string };
+
 /**
- * Starts `worker/main.ts` as its own process on the test service's database and queues, the
- * way production runs it, so a test can SIGKILL it mid-job.
+ * Starts an entry point (`worker/main.ts`, `api/main.ts`) as its own process on the test
+ * service's database and queues, the way production runs it, so a test can kill it mid-work.
  */
-export function startWorkerProcess(service: TestService, env: Record<string, string> = {}): ChildProcess & { output: () => string } {
+const started = new Set<ChildProcess>();
+
+/** Kills every process this test file started: a test that timed out leaves its own running. */
+export async function stopServiceProcesses(): Promise<void> {
+  for (const child of started) child.kill('SIGKILL');
+  await Promise.all([...started].map(exited));
+  started.clear();
+}
+
+export function startServiceProcess(service: TestService, entry: string, env: Record<string, string> = {}): ServiceProcess {
   const mongoUrl = new URL(process.env.MONGO_URL as string);
   mongoUrl.pathname = `/${service.dbName}`;
-  // node with tsx as a loader, not the tsx CLI: one process, so signals reach the worker itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  // node with tsx as a loader, not the tsx CLI: one process, so signals reach the service itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: {
       ...process.env,
@@ -29,10 +40,17 @@ export function startWorkerProcess(service: TestService, env: Record<string, str
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   let output = '';
   child.stdout?.on('data', (part) => (output += part));
   child.stderr?.on('data', (part) => (output += part));
   return Object.assign(child, { output: () => output });
+}
+
+/** `worker/main.ts` as its own process: see startServiceProcess. */
+export function startWorkerProcess(service: TestService, env: Record<string, string> = {}): ServiceProcess {
+  return startServiceProcess(service, 'worker/main.ts', env);
 }
 
 export function exited(child: ChildProcess): Promise<void> {
