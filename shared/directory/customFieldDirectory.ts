@@ -20,6 +20,11 @@ export async function createCustomField(input: unknown): Promise<CustomFieldView
   if (!/^[a-z][a-z0-9_]{0,49}$/.test(key)) {
     throw invalidInput('invalid_custom_field', 'The key must start with a lower-case letter and contain only a-z, 0-9 and _ (at most 50), e.g. {"key": "jobtitle", "label": "Job title"}.');
   }
+  if (key in Object.prototype) {
+    // Values live under their key inside each user; a key that names an object internal could be
+    // mistaken for one by code that reads them.
+    throw invalidInput('reserved_custom_field_key', `"${key}" is a reserved name: choose another key, e.g. "${key}_field".`);
+  }
   if (!label || label.length > 100) throw invalidInput('invalid_custom_field', 'Give the field a label of at most 100 characters, e.g. "Job title".');
   for (const name of [key, label]) {
     const column = headerClash(name, []);

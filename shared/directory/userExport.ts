@@ -1,3 +1,4 @@
+import { ownValue } from './customFieldValues';
 import { EXPORT_HEADERS } from '../csv/userColumns';
 import { neutraliseFormula } from '../csv/spreadsheetSafety';
 import { UTF8_BOM, batchLines, csvLine } from '../csv/csvWriting';
@@ -27,7 +28,7 @@ export async function* exportUsersCsv(): AsyncGenerator<string> {
         (user.roles ?? []).join('; '),
         '', // Password: never exported; blank keeps the current one on upload.
         user.externalId ?? '',
-        ...fields.map((field) => String((user.customFields as Record<string, unknown> | undefined)?.[field.key] ?? '')),
+        ...fields.map((field) => ownValue(user.customFields as Record<string, string> | undefined, field.key) ?? ''),
       ];
       yield csvLine(cells.map(neutraliseFormula));
     }

@@ -18,7 +18,8 @@ export function bindRow(headers: readonly string[], columns: readonly ColumnBind
   const width = headers.length;
   const passwordColumn = columns.find((column) => column.target.kind === 'standard' && column.target.field === 'password')?.index;
   const binder = (record: string[]): BoundRow => {
-    const cells: RowCells = { custom: {} };
+    // No prototype: a custom field named like an Object property (`constructor`) is just a key.
+    const cells: RowCells = { custom: Object.create(null) as Record<string, string> };
     for (const { index, target } of columns) {
       // Excel leaves trailing empty cells out of short rows: a missing cell is a blank one.
       const value = record[index] ?? '';

@@ -3,6 +3,7 @@
  * what the directory knows and the matching user, decide what happens to that user. Pure: no
  * database, no hashing, no clock; the worker gathers the context and applies the decision.
  */
+import { ownValue } from '../directory/customFieldValues';
 import { stripFormulaGuard } from '../csv/spreadsheetSafety';
 import { passwordProblem } from '../directory/passwordPolicy';
 import { DEFAULT_ROLES, ROLES, canonicalRole } from '../directory/roles';
@@ -164,9 +165,10 @@ export function decideRow(cells: RowCells, ctx: DecisionContext): RowDecision {
     messages.push(`External ID "${externalId}" already belongs to user "${holder}" (external IDs are unique): give this user a different one, or remove it from "${holder}" first.`);
   }
 
-  const custom: Record<string, string> = {};
+  // Custom field keys are data, never object internals: own properties only, no prototype.
+  const custom: Record<string, string> = Object.create(null);
   for (const key of ctx.customFieldKeys) {
-    const value = cellValue(cells.custom[key]);
+    const value = cellValue(ownValue(cells.custom, key));
     if (value) custom[key] = value;
   }
 
@@ -219,9 +221,9 @@ function decideUpdate(existing: ExistingUser, ctx: DecisionContext, row: RowValu
     if (!sameSet(target, existing.roles)) changes.roles = target;
   }
 
-  const customChanges: Record<string, string> = {};
+  const customChanges: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(row.custom)) {
-    if (existing.customFields[key] !== value) customChanges[key] = value;
+    if (ownValue(existing.customFields, key) !== value) customChanges[key] = value;
   }
   if (Object.keys(customChanges).length) changes.customFields = customChanges;
 
@@ -276,3 +278,4 @@ const quoteAll = (names: string[]) => names.map((name) => `"${name}"`).join(', '
 
 /** A long value quoted by its start: enough to find the cell without flooding the report. */
 const quoteStart = (value: string) => `"${value.length > 20 ? `${value.slice(0, 20)}…` : value}"`;
+

@@ -1,4 +1,7 @@
+import { CustomFieldModel } from '../../shared/directory/customFieldModel';
+import { exportCsv, importCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
+import { startWorkers } from '../../worker/workers';
 
 let service: TestService;
 beforeAll(async () => {
@@ -67,5 +70,29 @@ describe('custom fields', () => {
     const response = await service.asAdmin().post('/api/custom-fields').send({ key: 'Job Title', label: 'Job title' });
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain('jobtitle');
+  });
+
+  test('When the key names an object internal (constructor), then it is a 400 that says it is reserved', async () => {
+    const response = await service.asAdmin().post('/api/custom-fields').send({ key: 'constructor', label: 'Builder' });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({ code: 'reserved_custom_field_key', message: '"constructor" is a reserved name: choose another key, e.g. "constructor_field".' });
+    expect((await service.asAdmin().get('/api/custom-fields')).body.items.map((field: { key: string }) => field.key)).not.toContain('constructor');
+  });
+
+  test('When a field named constructor exists from before keys were checked, then imports without its column work and the export leaves it blank', async () => {
+    await CustomFieldModel.create({ key: 'constructor', label: 'Constructor' });
+    const workers = startWorkers(service.runtime);
+    try {
+      const job = await importCsv(service, 'Email,Username,First Name\nproto@example.com,proto,Pat\n');
+      expect(job.status).toBe('completed');
+      expect(job.counts).toMatchObject({ created: 1, failed: 0 });
+      const exported = (await exportCsv(service)).toString('utf8').split(/\r?\n/);
+      const header = exported[0].replace(/^\uFEFF/, '').split(',');
+      const proto = exported.find((line) => line.startsWith('proto@example.com'))?.split(',') ?? [];
+      expect(proto[header.indexOf('Constructor')]).toBe('');
+    } finally {
+      await workers.close();
+      await CustomFieldModel.deleteOne({ key: 'constructor' });
+    }
   });
 });
