@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { createCustomField, listCustomFields } from '../../shared/directory/customFieldDirectory';
+import { deleteCustomField } from '../../shared/directory/deleteCustomField';
 import { createGroup, deleteGroup, listGroups } from '../../shared/directory/groupDirectory';
 import { allow } from '../http/auth';
 
@@ -21,6 +22,10 @@ export function directoryRoutes(): Router {
   });
   router.post('/custom-fields', allow(), async (req, res) => {
     res.status(201).json(await createCustomField(req.body));
+  });
+  // Answers when every value is gone: a deletion cut short is finished by sending it again.
+  router.delete('/custom-fields/:key', allow(), async (req, res) => {
+    res.json(await deleteCustomField(req.params.key as string));
   });
   return router;
 }

@@ -94,6 +94,24 @@ export const openapiDocument = {
         responses: { '201': { description: 'Created', content: { 'application/json': { schema: { $ref: '#/components/schemas/CustomField' } } } }, ...errors(400, 401, 403, 409) },
       },
     },
+    '/api/custom-fields/{key}': {
+      delete: {
+        summary: 'Delete a custom field and remove its value from every user (admin)',
+        description:
+          'The definition is deleted first, then the values, in batches; it can take a while in a large directory. A deletion cut short is finished by sending it again: a key with no definition but with values left on users is cleaned, not refused. Creating a field with that key is refused (409 `custom_field_values_left`) until then.',
+        parameters: [{ name: 'key', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,49}$' } }],
+        responses: {
+          '200': {
+            description: 'Deleted; `removedFromUsers` counts the users that held a value',
+            content: { 'application/json': { schema: { type: 'object', required: ['key', 'removedFromUsers'], properties: { key: { type: 'string' }, removedFromUsers: { type: 'integer', minimum: 0 } } } } },
+          },
+          '400': { description: 'Not a custom field key. Code `invalid_custom_field_key`.', content: errorContent },
+          ...errors(401, 403),
+          '404': { description: 'No field and no value with this key. Code `not_found`.', content: errorContent },
+          '409': { description: 'An import that has a column for this field has not ended (`details.importId`): wait for it or cancel it. Code `custom_field_in_use`.', content: errorContent },
+        },
+      },
+    },
     '/api/me': {
       get: { summary: 'The role of the presented key', responses: { '200': { description: 'The role', content: { 'application/json': { schema: { type: 'object', properties: { role: { enum: ['admin', 'support'] } } } } } }, ...errors(401) } },
     },

@@ -1,6 +1,7 @@
 import { conflict, invalidInput } from '../errors/appError';
 import { headerClash } from '../csv/userColumns';
-import { CustomFieldModel } from './customFieldModel';
+import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from './customFieldModel';
+import { anyUserHasValue } from './customFieldUserValues';
 
 export interface CustomFieldView {
   key: string;
@@ -17,7 +18,7 @@ export async function createCustomField(input: unknown): Promise<CustomFieldView
   const body = (input ?? {}) as { key?: unknown; label?: unknown };
   const key = typeof body.key === 'string' ? body.key.trim() : '';
   const label = typeof body.label === 'string' ? body.label.trim() : '';
-  if (!/^[a-z][a-z0-9_]{0,49}$/.test(key)) {
+  if (!CUSTOM_FIELD_KEY_PATTERN.test(key)) {
     throw invalidInput('invalid_custom_field', 'The key must start with a lower-case letter and contain only a-z, 0-9 and _ (at most 50), e.g. {"key": "jobtitle", "label": "Job title"}.');
   }
   if (key in Object.prototype) {
@@ -33,6 +34,10 @@ export async function createCustomField(input: unknown): Promise<CustomFieldView
   }
   const existing = await CustomFieldModel.findOne({ $or: [{ key }, { label }] }).lean();
   if (existing) throw conflict('custom_field_exists', `A custom field with the key "${existing.key}" or the label "${existing.label}" already exists.`);
+  if (await anyUserHasValue(key)) {
+    // Values of a field whose deletion was cut short would come back under the new field.
+    throw conflict('custom_field_values_left', `Users still hold values of an earlier custom field "${key}" whose deletion did not finish. Finish it with DELETE /api/custom-fields/${key}, then create the field again.`);
+  }
   try {
     await CustomFieldModel.create({ key, label });
   } catch (error) {
