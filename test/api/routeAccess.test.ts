@@ -21,6 +21,7 @@ const ROUTES: Array<[Method, string, 'admin' | 'support']> = [
   ['delete', `/api/groups/${someId}`, 'admin'],
   ['get', '/api/custom-fields', 'support'],
   ['post', '/api/custom-fields', 'admin'],
+  ['delete', '/api/custom-fields/jobtitle', 'admin'],
   ['post', `/api/users/${someId}/invite`, 'admin'],
   ['get', '/api/me', 'support'],
 ];
@@ -54,7 +55,7 @@ describe('the OpenAPI document', () => {
     const response = await service.asSupport().get('/api/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
-    const documented = Object.keys(response.body.paths).map((route) => route.replace('{id}', someId));
+    const documented = Object.keys(response.body.paths).map((route) => route.replace('{id}', someId).replace('{key}', 'jobtitle'));
     for (const [, route] of ROUTES) expect(documented).toContain(route);
   });
 });
