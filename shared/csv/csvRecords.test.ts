@@ -7,7 +7,7 @@ async function records(bytes: Buffer, encoding: 'utf8' | 'windows-1252', delimit
   const pieces: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += pieceSize) pieces.push(bytes.subarray(i, i + pieceSize));
   const out: string[][] = [];
-  for await (const record of readCsvRecords(Readable.from(pieces), encoding, delimiter)) out.push(record);
+  for await (const record of readCsvRecords(Readable.from(pieces), encoding, delimiter)) out.push(record.cells);
   return out;
 }
 
@@ -71,7 +71,8 @@ describe('delimiter and blank rows', () => {
   });
 
   test('a row of empty cells is blank; a row with any content is not', () => {
-    expect(isBlankRecord(['', ' ', ''])).toBe(true);
-    expect(isBlankRecord(['', 'x'])).toBe(false);
+    expect(isBlankRecord({ cells: ['', ' ', ''] })).toBe(true);
+    expect(isBlankRecord({ cells: ['', 'x'] })).toBe(false);
+    expect(isBlankRecord({ cells: [''], unreadable: 'too_long' })).toBe(false);
   });
 });

@@ -1,37 +1,34 @@
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { CsvRecordSplitter, type CsvDelimiter, type CsvRecord } from './csvRecordSplitter';
 import type { TextEncoding } from './fileSniffing';
 
-export type CsvDelimiter = ',' | ';';
+export type { CsvDelimiter, CsvRecord, UnreadableReason } from './csvRecordSplitter';
+
+export interface ReadCsvOptions {
+  /** Sees every raw chunk before it is decoded, e.g. to gather evidence of the encoding. */
+  onBytes?: (chunk: Buffer) => void;
+}
 
 /**
- * Streams CSV records (arrays of cells, header included) out of raw bytes: decoded with the
- * encoding found at upload, parsed by papaparse, with back-pressure all the way, so only a
- * parser buffer's worth of the file is ever in memory.
+ * Streams CSV records (header included) out of raw bytes: decoded with the file's encoding and
+ * split by CsvRecordSplitter, pulling the next chunk only when the records of the last one are
+ * taken, so a bounded piece of the file is in memory whatever its size or shape.
  */
-export async function* readCsvRecords(bytes: Readable, encoding: TextEncoding, delimiter: CsvDelimiter): AsyncGenerator<string[]> {
-  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: false, newline: '\n' }) as unknown as NodeJS.ReadWriteStream;
-  const decoder = iconv.decodeStream(encoding);
-  const failed = new Promise<never>((_, reject) => {
-    bytes.once('error', reject);
-    decoder.once('error', reject);
-    parser.once('error', reject);
-  });
-  failed.catch(() => undefined);
-  bytes.pipe(decoder).pipe(new LineBreakNormaliser()).pipe(parser);
-  const iterator = (parser as unknown as AsyncIterable<string[]>)[Symbol.asyncIterator]();
+export async function* readCsvRecords(bytes: Readable, encoding: TextEncoding, delimiter: CsvDelimiter, options: ReadCsvOptions = {}): AsyncGenerator<CsvRecord> {
+  // iconv-lite drops a leading UTF-8 BOM, so headers never start with U+FEFF.
+  const decoder = iconv.getDecoder(encoding);
+  const splitter = new CsvRecordSplitter(delimiter);
   try {
-    while (true) {
-      const next = await Promise.race([iterator.next(), failed]);
-      if (next.done) return;
-      const record = next.value;
-      // A final newline makes papaparse emit one record with a single empty cell.
-      if (record.length === 1 && record[0] === '') continue;
-      yield record;
+    for await (const chunk of bytes as AsyncIterable<Buffer>) {
+      options.onBytes?.(chunk);
+      yield* splitter.push(decoder.write(chunk));
     }
+    const rest = decoder.end();
+    if (rest) yield* splitter.push(rest);
+    yield* splitter.end();
   } finally {
-    bytes.unpipe();
     bytes.destroy();
   }
 }
@@ -46,30 +43,10 @@ export function detectDelimiter(headerLine: string): CsvDelimiter {
 }
 
 /** A record with no content at all: Excel writes these for rows that were cleared. */
-export function isBlankRecord(record: readonly string[]): boolean {
-  return record.every((cell) => cell.trim() === '');
+export function isBlankRecord(record: CsvRecord): boolean {
+  return !record.unreadable && isBlankCells(record.cells);
 }
 
-/**
- * Turns CRLF and lone CR into LF. papaparse guesses the line break from its first chunk, which
- * in a stream may hold no line break at all; normalising first makes that guess unnecessary.
- */
-class LineBreakNormaliser extends Transform {
-  private pendingCr = false;
-
-  constructor() {
-    super({ decodeStrings: false, encoding: 'utf8' });
-  }
-
-  override _transform(chunk: string | Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    let text = (this.pendingCr ? '\r' : '') + chunk.toString();
-    // A CR at the end of a chunk may be the first half of a CRLF: decide with the next chunk.
-    this.pendingCr = text.endsWith('\r');
-    if (this.pendingCr) text = text.slice(0, -1);
-    callback(null, text.replace(/\r\n?/g, '\n'));
-  }
-
-  override _flush(callback: TransformCallback): void {
-    callback(null, this.pendingCr ? '\n' : '');
-  }
+export function isBlankCells(cells: readonly string[]): boolean {
+  return cells.every((cell) => cell.trim() === '');
 }

@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 import { AppError, invalidInput } from '../errors/appError';
-import { detectDelimiter, isBlankRecord, type CsvDelimiter } from '../csv/csvRecords';
+import { detectDelimiter, isBlankCells, type CsvDelimiter } from '../csv/csvRecords';
 import { sniffCsvHead, type TextEncoding } from '../csv/fileSniffing';
 import { acceptedHeaders, describeColumnProblems, resolveColumns } from '../csv/userColumns';
 
@@ -25,11 +25,13 @@ export function checkImportFile(head: Buffer, { complete, customFields }: { comp
   const delimiter = detectDelimiter(firstLine);
   const records = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: false }).data;
   const [headerRecord = [], ...rest] = records;
-  if (isBlankRecord(headerRecord)) {
+  if (isBlankCells(headerRecord)) {
     throw invalidInput('missing_header', 'The first line of the file must be the header (Email, Username, First Name, ...). Export your users to get a file with the right header.');
   }
   const headers = headerRecord.map((header) => header.trim());
-  if (!rest.some((record) => !isBlankRecord(record))) {
+  // A first row longer than the head is still a row: only its start was seen.
+  const partialRow = complete ? '' : sniffed.text.slice(text.length);
+  if (!rest.some((record) => !isBlankCells(record)) && partialRow.trim() === '') {
     throw invalidInput('no_rows', 'The file has a header but no users. Add one row per user below the header and upload it again.');
   }
   const columns = resolveColumns(headers, customFields);

@@ -144,8 +144,10 @@ describe('lengths', () => {
     ['a 100-character first name', { firstName: 'f'.repeat(100) }, undefined],
     ['a 101-character first name', { firstName: 'f'.repeat(101) }, `First name "${'f'.repeat(20)}…" is longer than 100 characters: shorten it.`],
     ['a 101-character last name', { lastName: 'l'.repeat(101) }, `Last name "${'l'.repeat(20)}…" is longer than 100 characters: shorten it.`],
+    ['a 2,000-character custom value', { custom: { notes: 'n'.repeat(2000) } }, undefined],
+    ['a 2,001-character custom value', { custom: { notes: 'n'.repeat(2001) } }, `The notes value "${'n'.repeat(20)}…" is longer than 2000 characters: shorten it.`],
   ])('%s', (_, row, message) => {
-    const decision = decide(cells(row));
+    const decision = decide(cells(row), { customFieldKeys: ['notes'] });
     if (message) expect(decision).toEqual(failed(message));
     else expect(decision.kind).toBe('create');
   });

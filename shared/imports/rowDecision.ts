@@ -97,6 +97,8 @@ export const NAME_MAX = 100;
 export const EXTERNAL_ID_MAX = 255;
 /** The longest address SMTP can carry (RFC 5321 path limit minus the angle brackets). */
 export const EMAIL_MAX = 254;
+/** A custom field holds a short text (a cost centre, a note), never a document. */
+export const CUSTOM_VALUE_MAX = 2000;
 /** Pragmatic, not RFC 5322: one @, a local part, a dotted domain without empty labels, no spaces. */
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 // Line breaks, tabs and other control characters (C0, DEL, C1) are invisible in a spreadsheet:
@@ -169,7 +171,8 @@ export function decideRow(cells: RowCells, ctx: DecisionContext): RowDecision {
   const custom: Record<string, string> = Object.create(null);
   for (const key of ctx.customFieldKeys) {
     const value = cellValue(ownValue(cells.custom, key));
-    if (value) custom[key] = value;
+    if (value && value.length > CUSTOM_VALUE_MAX) messages.push(`The ${key} value ${quoteStart(value)} is longer than ${CUSTOM_VALUE_MAX} characters: shorten it.`);
+    else if (value) custom[key] = value;
   }
 
   if (messages.length > 0) return { kind: 'failed', messages };

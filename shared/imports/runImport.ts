@@ -3,7 +3,7 @@ import { logger } from '../observability/logger';
 import { importRowsProcessed } from '../observability/metrics';
 import { resolveColumns } from '../csv/userColumns';
 import { applyChunk, type ChunkRow } from './applyChunk';
-import { DuplicateUsernameTracker, UsernameHashCollector } from './duplicateUsernames';
+import { DuplicateUsernameTracker } from './duplicateUsernames';
 import { loadDirectorySnapshot, type DirectorySnapshot } from './importDirectory';
 import { readDataRows, type ImportFile } from './importFileRows';
 import { FINAL_STATUSES, ImportJobModel, jobSettings, type ImportJobDocument } from './importJobModel';
@@ -12,6 +12,7 @@ import { commitChunk, countsOf, noteRetrying, recordFailures, setJobStatus } fro
 import { OutageClock } from './outageClock';
 import { describeUnavailability, isDatabaseUnavailable } from '../database/databaseErrors';
 import { bindRow, type RowBinder } from './rowBinding';
+import { validationPass, type Validation } from './validationPass';
 
 export interface RunImportOptions {
   chunkSize: number;
@@ -34,7 +35,7 @@ export type RunImportResult = 'finished' | 'yielded' | 'lost';
 
 /** What an attempt learnt that the next attempt in this process need not learn again. */
 interface AttemptMemo {
-  validation?: { total: number; repeatedHashes: Set<number> };
+  validation?: Validation;
   checkpointRow: number;
 }
 
@@ -95,11 +96,12 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
 
   if (job.status === 'queued') await setJobStatus(job._id, 'validating', { startedAt: job.startedAt ?? new Date() });
   if (!memo.validation) {
-    const validation = await validationPass(file, binder, onlyRows, options);
+    const validation = await validationPass(job._id, file, binder, { onlyRows, interruption: () => interruption(options) });
     if (typeof validation === 'string') return validation;
     memo.validation = validation;
   }
-  const { total, repeatedHashes } = memo.validation;
+  const { total, repeatedHashes, encoding } = memo.validation;
+  file.encoding = encoding;
   if (!(await setJobStatus(job._id, 'running', { 'counts.total': total }))) return 'finished';
   log.info({ total, resumeAfterRow: job.checkpointRow }, 'import running');
 
@@ -126,21 +128,6 @@ async function pause(ms: number, options: RunImportOptions): Promise<'yielded' |
     await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
   }
   return interruption(options);
-}
-
-async function validationPass(file: ImportFile, binder: RowBinder, onlyRows: Set<number> | undefined, options: RunImportOptions) {
-  const collector = new UsernameHashCollector();
-  let total = 0;
-  for await (const { row, record } of readDataRows(file)) {
-    // Repeats are found across the whole file, so retrying one row of a pair still fails it.
-    collector.add(binder(record).usernameKey);
-    if (!onlyRows || onlyRows.has(row)) total += 1;
-    if ((row & 1023) === 0) {
-      const interrupted = interruption(options);
-      if (interrupted) return interrupted;
-    }
-  }
-  return { total, repeatedHashes: collector.repeatedHashes() };
 }
 
 interface ApplyPassOptions extends RunImportOptions {
@@ -178,9 +165,9 @@ async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBi
     return verdict;
   };
 
-  for await (const { row, record } of readDataRows(file)) {
-    const bound = binder(record);
-    const duplicateOfRow = duplicates.see(bound.usernameKey, row);
+  for await (const { row, record, unreadable } of readDataRows(file)) {
+    const bound = binder(record, unreadable);
+    const duplicateOfRow = unreadable ? undefined : duplicates.see(bound.usernameKey, row);
     if (row <= checkpoint || (options.onlyRows && !options.onlyRows.has(row))) {
       // Rows applied before a restart are read again only to track duplicates: stay stoppable.
       if ((row & 1023) === 0 && interruption(options)) return interruption(options) as 'yielded' | 'lost';

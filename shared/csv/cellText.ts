@@ -1,0 +1,22 @@
+/** Characters no spreadsheet writes into a cell: C0 controls other than tab, line feed and CR, and DEL. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/**
+ * Why a cell's text cannot be stored, or undefined. Checked on every row, wherever it is in the
+ * file: stored, such text would be exported and make the next upload of that export fail.
+ */
+export function cellTextProblem(header: string, value: string, { multiline }: { multiline: boolean }): string | undefined {
+  if (value.includes('\uFFFD')) {
+    return `The ${header} cell has characters that could not be read (shown as �): part of the file is not saved as UTF-8. In Excel use File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)" and upload the row again.`;
+  }
+  const control = CONTROL_CHARACTER.exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return `The ${header} cell contains the control character U+${code}, which is not text: delete it from the cell and upload the row again.`;
+  }
+  if (!multiline && value.includes('\n')) {
+    const lines = value.split('\n').length;
+    return `The ${header} cell runs over ${lines} lines: a quote (") opened in this row is probably closed only ${lines - 1} line${lines === 2 ? '' : 's'} further down, so those lines were read into this cell and not as rows. Close the quote in this row and upload these rows again.`;
+  }
+  return undefined;
+}
