@@ -18,6 +18,10 @@ describe('recognising what was uploaded from its first bytes', () => {
     expect(result).toEqual({ ok: true, encoding: 'windows-1252', text: 'Email;First Name\nrene@example.com;René\n' });
   });
 
+  test('a stray control character in a row is text: its row fails, as it would further down', () => {
+    expect(sniff(Buffer.from('Email,First Name\nbell@example.com,Be\u0007ll\n'))).toMatchObject({ ok: true, encoding: 'utf8' });
+  });
+
   test('a head cut in the middle of a UTF-8 character is still UTF-8', () => {
     const bytes = Buffer.from('Email\nzoë');
     expect(sniff(bytes.subarray(0, bytes.length - 1), false)).toMatchObject({ ok: true, encoding: 'utf8' });
@@ -31,7 +35,8 @@ describe('recognising what was uploaded from its first bytes', () => {
     ['an old .xls workbook', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1]), 'spreadsheet'],
     ['a UTF-16 text export', Buffer.from([0xff, 0xfe, 0x45, 0x00]), 'binary'],
     ['a file with NUL bytes', Buffer.from([0x45, 0x6d, 0x00, 0x61]), 'binary'],
-    ['a PNG image', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), 'binary'],
+    // A PNG's signature is followed by its IHDR chunk, whose length starts with NUL bytes.
+    ['a PNG image', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]), 'binary'],
   ])('%s is refused as %s with a message that says what to do', (_name, bytes, reason) => {
     const result = sniff(bytes);
     expect(result).toMatchObject({ ok: false, reason });

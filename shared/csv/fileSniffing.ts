@@ -26,7 +26,10 @@ export function sniffCsvHead(head: Buffer, { complete }: { complete: boolean }):
   if (isUtf16Bom(head)) {
     return { ok: false, reason: 'binary', message: `The file is saved as UTF-16 ("Unicode Text"), which is not supported. ${SAVE_AS_CSV}` };
   }
-  if (head.includes(0) || hasControlBytes(head)) {
+  // NUL is what tells binary from text (UTF-16 without a BOM, images, archives all have it).
+  // Other control characters are judged per row wherever they are, so a stray one in the head
+  // fails its row like one further down instead of refusing the file.
+  if (head.includes(0)) {
     return { ok: false, reason: 'binary', message: `The file is not text: it contains binary data. ${SAVE_AS_CSV}` };
   }
   const encoding: TextEncoding = isValidUtf8(head, complete) ? 'utf8' : 'windows-1252';
@@ -44,14 +47,6 @@ function isUtf8Bom(bytes: Buffer): boolean {
 
 function isUtf16Bom(bytes: Buffer): boolean {
   return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
-}
-
-/** C0 control bytes other than tab, LF, CR and form feed never occur in a spreadsheet's CSV. */
-function hasControlBytes(bytes: Buffer): boolean {
-  for (const byte of bytes) {
-    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c) return true;
-  }
-  return false;
 }
 
 /** The head may end in the middle of a multi-byte character; that is not invalid. */
