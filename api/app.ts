@@ -12,6 +12,8 @@ import { QUEUE_BOARD_PATH, queueBoard } from './admin/queueBoard';
 import { healthRoutes } from './health/healthRoutes';
 import { authenticate } from './http/auth';
 import { errorHandler, routeNotFound } from './http/errorHandler';
+import { jsonBody } from './http/requestBodies';
+import { securityHeaders } from './http/securityHeaders';
 
 /** Builds the HTTP API around an open runtime; no listening, so tests can drive it in-process. */
 export function createApp(runtime: Runtime): Express {
@@ -23,6 +25,7 @@ export function createApp(runtime: Runtime): Express {
     res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
+  app.use(securityHeaders());
   app.use(healthRoutes(runtime));
   // The admin page: static files, no build step; it talks to the API below like any client.
   app.use(express.static(path.join(__dirname, 'public'), { index: 'index.html', maxAge: '5m' }));
@@ -30,7 +33,7 @@ export function createApp(runtime: Runtime): Express {
 
   const api = express.Router();
   api.use(authenticate(runtime.config.apiKeys));
-  api.use(express.json({ limit: '100kb' }));
+  api.use(jsonBody('100kb'));
   api.get('/openapi.json', (_req, res) => {
     res.json(openapiDocument);
   });

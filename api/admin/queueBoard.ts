@@ -4,6 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { Runtime } from '../../shared/runtime/runtime';
 import { allow, authenticate } from '../http/auth';
+import { contentSecurityPolicyWith } from '../http/securityHeaders';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -18,7 +19,20 @@ export function queueBoard(runtime: Runtime): Router[] {
     queues: [new BullMQAdapter(runtime.importQueue), new BullMQAdapter(runtime.invitationQueue)],
     serverAdapter,
   });
-  return [basicToBearer(), authenticate(runtime.config.apiKeys), allow(), serverAdapter.getRouter()] as Router[];
+  return [boardPolicy(), basicToBearer(), authenticate(runtime.config.apiKeys), allow(), serverAdapter.getRouter()] as Router[];
+}
+
+/**
+ * Bull Board's page is a bundle we do not write: its loading placeholder has style="" attributes
+ * and a <style>, its scripts insert <style> elements, and it loads its fonts from Google Fonts.
+ * So it alone may use inline styles and those two hosts. Scripts stay 'self' only: inline
+ * styles cannot run code, and the board sits behind the admin key.
+ */
+function boardPolicy() {
+  return contentSecurityPolicyWith({
+    'style-src': ["'self'", "'unsafe-inline'", 'https://fonts.googleapis.com'],
+    'font-src': ["'self'", 'https://fonts.gstatic.com'],
+  });
 }
 
 function basicToBearer() {
