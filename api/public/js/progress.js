@@ -153,8 +153,11 @@ export function createJobPanel(container, { level = 4 } = {}) {
 
   function follow() {
     if (isActive(job)) return schedule(POLL_MS);
-    // Invitations go out after the import ends: keep the counts fresh until none are waiting.
-    if (job.invitations && job.invitations.queued > 0 && invitationPolls++ < INVITATION_POLL_LIMIT) schedule(INVITATION_POLL_MS);
+    // Invitations go out after the import ends: keep the counts fresh until none are waiting and
+    // the job's invited count has caught up with the sent marks (two writes, a moment apart).
+    const invitations = job.invitations;
+    const settling = invitations && (invitations.queued > 0 || (job.counts.invited || 0) < invitations.sent);
+    if (settling && invitationPolls++ < INVITATION_POLL_LIMIT) schedule(INVITATION_POLL_MS);
   }
 
   async function act(button, run) {
