@@ -12,7 +12,7 @@ import { QUEUE_BOARD_PATH, queueBoard } from './admin/queueBoard';
 import { healthRoutes } from './health/healthRoutes';
 import { authenticate } from './http/auth';
 import { errorHandler, routeNotFound } from './http/errorHandler';
-import { jsonBody } from './http/requestBodies';
+import { jsonBody, onlyJsonBodies } from './http/requestBodies';
 import { securityHeaders } from './http/securityHeaders';
 
 /** Builds the HTTP API around an open runtime; no listening, so tests can drive it in-process. */
@@ -34,6 +34,7 @@ export function createApp(runtime: Runtime): Express {
   const api = express.Router();
   api.use(authenticate(runtime.config.apiKeys));
   api.use(jsonBody('100kb'));
+  api.use(onlyJsonBodies);
   api.get('/openapi.json', (_req, res) => {
     res.json(openapiDocument);
   });

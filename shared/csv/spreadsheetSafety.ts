@@ -9,7 +9,7 @@ const FORMULA_STARTS = '=+-@\t\r';
  * any number of `'` followed by a formula character. Counting the `'`s is what makes strip the
  * exact inverse of neutralise: `'=x` is written `''=x`, `''=x` is written `'''=x`, and so on.
  */
-function needsGuard(value: string): boolean {
+export function needsGuard(value: string): boolean {
   let at = 0;
   while (value[at] === "'") at += 1;
   return at < value.length && FORMULA_STARTS.includes(value[at]);

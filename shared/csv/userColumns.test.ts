@@ -104,6 +104,8 @@ describe('headers that are refused, with a message that says what to do', () => 
     [['Email', '', 'Username'], [{ kind: 'blank_header', positions: [2] }], 'Column B (2) has no header: give it one, or delete the column'],
     [['Email', 'Username', '', ' '], [{ kind: 'blank_header', positions: [3, 4] }], 'Columns C (3), D (4) have no header: give them one, or delete those columns'],
     [['', 'Email'], [{ kind: 'blank_header', positions: [1] }], 'Column A (1) has no header'],
+    [['Email', ...Array(5000).fill('')], [{ kind: 'blank_header', positions: Array.from({ length: 20 }, (_, i) => i + 2), more: 4980 }], 'Columns B (2), C (3), D (4), E (5), F (6), G (7), H (8), I (9), J (10), K (11), L (12), M (13), N (14), O (15), P (16), Q (17), R (18), S (19), T (20), U (21) and 4980 more have no header'],
+    [['Email', ...Array.from({ length: 25 }, (_, i) => `Pet${i}`)], [{ kind: 'unknown', headers: Array.from({ length: 20 }, (_, i) => `Pet${i}`), more: 5 }], '"Pet19" and 5 more: rename or delete them'],
   ])('%j is refused: %j', (headers, problems, message) => {
     const result = resolveColumns(headers, fields);
     expect(result).toEqual({ ok: false, problems });

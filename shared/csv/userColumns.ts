@@ -40,9 +40,13 @@ export interface ColumnBinding {
 
 export type ColumnProblem =
   | { kind: 'missing_email' }
-  | { kind: 'unknown'; headers: string[] }
+  | { kind: 'unknown'; headers: string[]; more?: number }
   | { kind: 'duplicated'; headers: string[] }
-  | { kind: 'blank_header'; positions: number[] };
+  /** At most MAX_LISTED positions; `more` counts the rest (Excel's used range can be thousands). */
+  | { kind: 'blank_header'; positions: number[]; more?: number };
+
+/** How many names or positions a refusal lists before it summarises. */
+const MAX_LISTED = 20;
 
 export interface CustomFieldColumn {
   key: string;
@@ -125,9 +129,14 @@ export function resolveColumns(
 
   const problems: ColumnProblem[] = [];
   if (!seen.has('s:email')) problems.push({ kind: 'missing_email' });
-  if (unknown.size) problems.push({ kind: 'unknown', headers: [...unknown] });
+  if (unknown.size) {
+    const headers = [...unknown].slice(0, MAX_LISTED).map((header) => (header.length > 60 ? `${header.slice(0, 60)}…` : header));
+    problems.push(unknown.size > MAX_LISTED ? { kind: 'unknown', headers, more: unknown.size - MAX_LISTED } : { kind: 'unknown', headers });
+  }
   if (duplicated.size) problems.push({ kind: 'duplicated', headers: [...duplicated] });
-  if (blank.length) problems.push({ kind: 'blank_header', positions: blank });
+  if (blank.length) {
+    problems.push(blank.length > MAX_LISTED ? { kind: 'blank_header', positions: blank.slice(0, MAX_LISTED), more: blank.length - MAX_LISTED } : { kind: 'blank_header', positions: blank });
+  }
   return problems.length ? { ok: false, problems } : { ok: true, columns };
 }
 
@@ -153,13 +162,15 @@ export function describeColumnProblems(problems: readonly ColumnProblem[]): stri
           return 'The file has no Email column: add one (every row needs an email address), or start again from an export of your users.';
         case 'unknown': {
           const many = problem.headers.length > 1;
-          return `Unknown column${many ? 's' : ''} ${quote(problem.headers)}: rename or delete ${many ? 'them' : 'it'} (a custom field must be defined before it can be imported).`;
+          const names = problem.more ? `${quote(problem.headers)} and ${problem.more} more` : quote(problem.headers);
+          return `Unknown column${many ? 's' : ''} ${names}: rename or delete ${many ? 'them' : 'it'} (a custom field must be defined before it can be imported).`;
         }
         case 'duplicated':
           return `The columns ${quote(problem.headers)} mean the same thing: keep only one of them.`;
         case 'blank_header': {
           const many = problem.positions.length > 1;
-          const where = problem.positions.map((position) => `${columnLetter(position)} (${position})`).join(', ');
+          const listed = problem.positions.map((position) => `${columnLetter(position)} (${position})`).join(', ');
+          const where = problem.more ? `${listed} and ${problem.more} more` : listed;
           return `Column${many ? 's' : ''} ${where} ha${many ? 've' : 's'} no header: give ${many ? 'them' : 'it'} one, or delete ${many ? 'those columns' : 'the column'} (right-click the column letter, then Delete).`;
         }
       }

@@ -14,7 +14,8 @@ import { UserModel } from './userModel';
 export async function* exportUsersCsv(): AsyncGenerator<string> {
   const [fields, groups] = await Promise.all([listCustomFields(), GroupModel.find({}, { name: 1 }).lean()]);
   const groupNames = new Map(groups.map((group) => [String(group._id), group.name]));
-  yield UTF8_BOM + csvLine([...EXPORT_HEADERS, ...fields.map((field) => field.label)]);
+  // Labels are cells too: one written before labels were checked could start a formula.
+  yield UTF8_BOM + csvLine([...EXPORT_HEADERS, ...fields.map((field) => neutraliseFormula(field.label))]);
 
   async function* lines() {
     const cursor = UserModel.find({}).sort({ _id: 1 }).lean().cursor({ batchSize: 1000 });

@@ -17,7 +17,7 @@ export function errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
 }
 
 async function* reportLines(job: ImportJobDocument): AsyncGenerator<string> {
-  yield UTF8_BOM + csvLine([...job.headers, ERROR_COLUMN]);
+  yield UTF8_BOM + csvLine([...job.headers.map(neutraliseRawCell), ERROR_COLUMN]);
   async function* lines() {
     const cursor = ImportRowErrorModel.find({ jobId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });
     for await (const failure of cursor) {

@@ -1,6 +1,7 @@
 import Papa from 'papaparse';
 import { AppError, invalidInput } from '../errors/appError';
 import { detectDelimiter, isBlankCells, type CsvDelimiter } from '../csv/csvRecords';
+import { stripFormulaGuard } from '../csv/spreadsheetSafety';
 import { sniffCsvHead, type TextEncoding } from '../csv/fileSniffing';
 import { acceptedHeaders, describeColumnProblems, resolveColumns } from '../csv/userColumns';
 
@@ -28,7 +29,8 @@ export function checkImportFile(head: Buffer, { complete, customFields }: { comp
   if (isBlankCells(headerRecord)) {
     throw invalidInput('missing_header', 'The first line of the file must be the header (Email, Username, First Name, ...). Export your users to get a file with the right header.');
   }
-  const headers = headerRecord.map((header) => header.trim());
+  // A header is a cell: an export guards one that would start a formula, so take the guard off.
+  const headers = headerRecord.map((header) => stripFormulaGuard(header.trim()));
   // A first row longer than the head is still a row: only its start was seen.
   const partialRow = complete ? '' : sniffed.text.slice(text.length);
   if (!rest.some((record) => !isBlankCells(record)) && partialRow.trim() === '') {

@@ -82,6 +82,11 @@ describe('email: required and a valid address', () => {
     ['an empty domain label', 'ann@example..com'],
     ['a line break', 'ann\n@example.com'],
     ['an invisible control character', 'ann\u0007@example.com'],
+    ['a display name (a mailer would send to the address in brackets)', 'Victim<attacker@evil.example>'],
+    ['a quoted local part', '"ann smith"@example.com'],
+    ['a comma (two addresses)', 'ann@example.com,eve@evil.example'],
+    ['a zero-width space', 'ann\u200b@example.com'],
+    ['a right-to-left override', 'ann\u202e@example.com'],
   ])(
     'an email with %s is refused as not a valid address',
     (_, email) => {
@@ -91,6 +96,10 @@ describe('email: required and a valid address', () => {
       });
     },
   );
+
+  test.each([["o'brien@example.com"], ['ann+tag@example.com'], ['zoë@exämple.com'], ['a_b.c-d@sub.example.co.uk'], ['ANN@EXAMPLE.COM']])('the address %s is valid', (email) => {
+    expect(decide(cells({ email, username: 'ann' }))).toMatchObject({ kind: 'create', user: { email } });
+  });
 
   test('an email longer than 254 characters is refused as too long, quoted by its start', () => {
     expect(decide(cells({ email: `${'a'.repeat(243)}@example.com`, username: 'ann' }))).toEqual({

@@ -137,6 +137,17 @@ describe('duplicates and external IDs', () => {
   });
 });
 
+describe('usernames that would pass for another name', () => {
+  test.each([
+    ['a right-to-left override', 'rtl\u202enimda', '202E'],
+    ['a zero-width space', 'ad\u200bmin', '200B'],
+    ['a zero-width joiner', 'ad\u200dmin', '200D'],
+    ['a byte order mark inside', 'ad\ufeffmin', 'FEFF'],
+  ])('a username with %s fails and names the character', (_, username, code) => {
+    expect(decide(cells({ username }))).toEqual(failed(`Username "${username}" contains an invisible character (U+${code}) that would let it pass for another name: type it again.`));
+  });
+});
+
 describe('lengths', () => {
   test.each<[string, Partial<RowCells>, string | undefined]>([
     ['a 100-character username', { username: 'u'.repeat(100) }, undefined],

@@ -99,8 +99,17 @@ export const EXTERNAL_ID_MAX = 255;
 export const EMAIL_MAX = 254;
 /** A custom field holds a short text (a cost centre, a note), never a document. */
 export const CUSTOM_VALUE_MAX = 2000;
-/** Pragmatic, not RFC 5322: one @, a local part, a dotted domain without empty labels, no spaces. */
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+/**
+ * Pragmatic, not RFC 5322: a local part of RFC 5321's atoms and dots, one @, a dotted domain of
+ * letters, digits and hyphens (non-ASCII allowed for both). No quotes, brackets, commas or
+ * spaces: a mailer reads `Name<someone@else>` as a display name and sends to the other address.
+ */
+const EMAIL_PATTERN = /^[\w!#$%&'*+/=?^`{|}~.\u00a0-\uffff-]+@[a-z0-9\u00a0-\uffff-]+(\.[a-z0-9\u00a0-\uffff-]+)+$/i;
+/**
+ * Characters that show as nothing or turn text around: zero-width spaces and joiners, bidi
+ * overrides and isolates, the BOM. In an identifier they let `ad\u200bmin` pose as `admin`.
+ */
+const INVISIBLE_CHARACTERS = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
 // Line breaks, tabs and other control characters (C0, DEL, C1) are invisible in a spreadsheet:
 // in an identifier they only get there by accident, and would break sign-in and API look-ups.
 // eslint-disable-next-line no-control-regex
@@ -131,12 +140,18 @@ export function decideRow(cells: RowCells, ctx: DecisionContext): RowDecision {
   const email = cellValue(cells.email) ?? '';
   if (!email) messages.push("Email is missing: add the user's email address (every row needs one).");
   else if (email.length > EMAIL_MAX) messages.push(`Email ${quoteStart(email)} is longer than ${EMAIL_MAX} characters: use a shorter address.`);
-  else if (!EMAIL_PATTERN.test(email) || CONTROL_CHARACTERS.test(email)) messages.push(`Email "${email}" is not a valid address: write it as name@example.com.`);
+  else if (!EMAIL_PATTERN.test(email) || CONTROL_CHARACTERS.test(email) || INVISIBLE_CHARACTERS.test(email)) {
+    messages.push(`Email "${email}" is not a valid address: write it as name@example.com.`);
+  }
 
   const typedUsername = cellValue(cells.username);
   const username = typedUsername || email;
   if (typedUsername && typedUsername.length > USERNAME_MAX) messages.push(`Username ${quoteStart(typedUsername)} is longer than ${USERNAME_MAX} characters: shorten it.`);
   else if (typedUsername && CONTROL_CHARACTERS.test(typedUsername)) messages.push(`Username "${typedUsername}" contains a line break or tab: type it again on one line.`);
+  else if (typedUsername && INVISIBLE_CHARACTERS.test(typedUsername)) {
+    const code = INVISIBLE_CHARACTERS.exec(typedUsername)![0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    messages.push(`Username "${typedUsername}" contains an invisible character (U+${code}) that would let it pass for another name: type it again.`);
+  }
   if (ctx.duplicateOfRow !== undefined) {
     messages.push(`Username "${username}" is already in row ${ctx.duplicateOfRow} of this file (duplicate of row ${ctx.duplicateOfRow}): keep one row per user.`);
   }

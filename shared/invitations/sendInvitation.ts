@@ -54,7 +54,9 @@ export async function sendInvitation(payload: InvitationJobPayload, { config, tr
 
   const mail = buildInvitationMail({ ...user, orgName: config.orgName, link: `${config.publicUrl}/invite/${link.token}`, expiresAt: link.expiresAt });
   try {
-    await transport.sendMail({ from: config.mailFrom, to: user.email, messageId, ...mail });
+    // As an address object, not a string: nodemailer parses a string, and would read a stored
+    // `Name<other@address>` as a display name and send the link to the other address.
+    await transport.sendMail({ from: config.mailFrom, to: { name: '', address: user.email }, messageId, ...mail });
   } catch (error) {
     const permanent = isPermanentSmtpFailure(error);
     const message = describeSmtpFailure(error);
