@@ -5,6 +5,9 @@ import { enqueueImport, type ImportJobPayload } from '../queues/queues';
 import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from './importJobModel';
 import { toImportJobView, type ImportJobView } from './importJobView';
 import { requireStoredUpload } from './uploadRetention';
+import { columnsNoLongerMatch } from './columnsNoLongerMatch';
+import { resolveColumns } from '../csv/userColumns';
+import { listCustomFields } from '../directory/customFieldDirectory';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
   const job = Types.ObjectId.isValid(id) ? await ImportJobModel.findById(id).lean<ImportJobDocument>() : null;
@@ -48,6 +51,8 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
   requireStoredUpload(source);
   if (!FINAL_STATUSES.includes(source.status)) throw conflict('import_not_finished', 'This import is still running. Wait for it to end (or cancel it) before re-running it.');
   if (only === 'failed' && (source.counts?.failed ?? 0) === 0) throw conflict('no_failed_rows', 'This import has no failed rows to re-run.');
+  const columns = resolveColumns(source.headers, await listCustomFields());
+  if (!columns.ok) throw invalidInput('invalid_columns', columnsNoLongerMatch(columns.problems), { problems: columns.problems });
   const job = (await ImportJobModel.create({
     fileName: source.fileName,
     fileId: source.fileId,

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { logger } from '../observability/logger';
 import { importRowsProcessed } from '../observability/metrics';
 import { resolveColumns } from '../csv/userColumns';
+import { columnsNoLongerMatch } from './columnsNoLongerMatch';
 import { applyChunk, type ChunkRow } from './applyChunk';
 import { DuplicateUsernameTracker } from './duplicateUsernames';
 import { loadDirectorySnapshot, type DirectorySnapshot } from './importDirectory';
@@ -206,7 +207,7 @@ function resolveColumnsOrExplain(headers: string[], directory: DirectorySnapshot
   const resolved = resolveColumns(headers, directory.customFields);
   if (!resolved.ok) {
     // Accepted at upload, refused now: a custom field was deleted in between.
-    throw new Error(`The file's columns no longer match the directory: ${JSON.stringify(resolved.problems)}`);
+    throw new Error(columnsNoLongerMatch(resolved.problems));
   }
   return resolved.columns;
 }

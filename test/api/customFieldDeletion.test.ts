@@ -151,6 +151,22 @@ describe('deleting a custom field', () => {
     expect(deleted.body).toEqual({ key: 'region', removedFromUsers: 1 });
   });
 
+  test('When the field of a cancelled import was deleted, then retrying that import is a 400 that says a field was deleted, and nothing is queued', async () => {
+    await defineField('site', 'Site');
+    const upload = await uploadCsv(service, 'Email,Site\nsite@example.com,Leeds\n');
+    expect((await service.asAdmin().post(`/api/imports/${upload.body.id}/cancel`)).body.status).toBe('cancelled');
+    expect((await service.asAdmin().delete('/api/custom-fields/site')).status).toBe(200);
+    const jobsBefore = await service.runtime.importQueue.count();
+
+    const retry = await service.asSupport().post(`/api/imports/${upload.body.id}/retry`);
+
+    expect(retry.status).toBe(400);
+    expect(retry.body.error.code).toBe('invalid_columns');
+    expect(retry.body.error.message).toContain('Unknown column "Site"');
+    expect(retry.body.error.message).toContain('A custom field was probably deleted since the upload');
+    expect(await service.runtime.importQueue.count()).toBe(jobsBefore);
+  });
+
   test('When a deletion stopped after the definition was gone, then the field cannot be created again until a second deletion removes the values left, across several batches', async () => {
     await defineField('costcentre', 'Cost centre');
     await storeUsers('cc', 2500, (index) => (index % 5 === 4 ? {} : { costcentre: `CC-${index}` }));
