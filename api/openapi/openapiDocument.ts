@@ -17,7 +17,9 @@ export const openapiDocument = {
   info: {
     title: 'User CSV import service',
     version: '0.1.0',
-    description: 'Bulk management of a learning platform\'s user directory through CSV files. Roles: `admin` may do everything; `support` may read jobs, download error reports, retry and cancel.',
+    description:
+      'Bulk management of a learning platform\'s user directory through CSV files. Roles: `admin` may do everything; `support` may read jobs, download error reports, retry and cancel. ' +
+      'Any route may answer a request it cannot read with 400 (`malformed_body`, `unreadable_body`, `request_incomplete`, `bad_path`, `bad_upload`, `upload_incomplete`), 413 (`body_too_large`) or 415 (`not_json`, `unsupported_charset`, `unsupported_content_encoding`): bodies are JSON in UTF-8, uploads multipart/form-data.',
   },
   security: [{ apiKey: [] }],
   paths: {
