@@ -170,11 +170,9 @@ async function decide(
 async function findChunkUsers(rows: ChunkRow[]): Promise<{ byKey: Map<string, LeanUser>; holders: Map<string, { id: string; username: string }> }> {
   const keys = [...new Set(rows.filter((row) => row.usernameKey).map((row) => row.usernameKey))];
   const externalIds = [...new Set(rows.map((row) => cellValue(row.cells.externalId)).filter((id): id is string => Boolean(id)))];
-  const branches: Record<string, unknown>[] = [];
-  if (keys.length) branches.push({ usernameKey: { $in: keys } });
-  if (externalIds.length) branches.push({ externalId: { $in: externalIds } });
-  if (branches.length === 0) return { byKey: new Map(), holders: new Map() };
-  const users = (await UserModel.find(branches.length === 1 ? branches[0] : { $or: branches }).select('+passwordHash').lean()) as unknown as LeanUser[];
+  const filter = chunkUsersFilter(keys, externalIds);
+  if (!filter) return { byKey: new Map(), holders: new Map() };
+  const users = (await UserModel.find(filter).select('+passwordHash').lean()) as unknown as LeanUser[];
   const wantedKeys = new Set(keys);
   const wantedIds = new Set(externalIds);
   return {
@@ -183,6 +181,20 @@ async function findChunkUsers(rows: ChunkRow[]): Promise<{ byKey: Map<string, Le
       users.filter((user) => user.externalId && wantedIds.has(user.externalId)).map((user) => [user.externalId as string, { id: String(user._id), username: user.username }]),
     ),
   };
+}
+
+/**
+ * The chunk's query. The external ID branch states the partial index's filter (`$type:
+ * 'string'`): mongod uses a partial index only for a query whose predicates imply its filter,
+ * and it does not infer a `$type` from the values of an `$in`, so without it every chunk with
+ * an external ID scanned the whole users collection.
+ */
+export function chunkUsersFilter(usernameKeys: string[], externalIds: string[]): Record<string, unknown> | undefined {
+  const branches: Record<string, unknown>[] = [];
+  if (usernameKeys.length) branches.push({ usernameKey: { $in: usernameKeys } });
+  if (externalIds.length) branches.push({ externalId: { $in: externalIds, $type: 'string' } });
+  if (branches.length === 0) return undefined;
+  return branches.length === 1 ? branches[0] : { $or: branches };
 }
 
 function toExistingUser(user: LeanUser): ExistingUser {

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { Query } from 'mingo';
-import { canonicalKey, formatValue, valuesAtPath } from './bsonValues';
+import { canonicalKey, formatValue, isPlainObject, valuesAtPath } from './bsonValues';
 import { CommandError } from './errors';
 
 export interface IndexSpec extends Document {
@@ -64,9 +64,16 @@ export class Index {
     return this.spec.name;
   }
 
-  /** Whether equality on its single field can be answered from the hash alone (a superset is fine). */
-  get servesEqualityLookups(): boolean {
-    return this.maintained && this.fields.length === 1 && !this.spec.sparse && !this.partialFilter;
+  /**
+   * Whether equality on its single field in `filter` can be answered from the hash alone (a
+   * superset is fine). A partial index holds only the documents its filter accepts, so, as on
+   * mongod, it serves only a query that states that filter: here literally, each of its
+   * conditions also a condition of the query (mongod also proves some implications, e.g.
+   * `$gte: 8` ⇒ `$gt: 5`; taking fewer is the safe side: never an index mongod would not use).
+   */
+  servesEqualityLookups(filter: Document): boolean {
+    if (!this.maintained || this.fields.length !== 1 || this.spec.sparse) return false;
+    return !this.spec.partialFilterExpression || statesFilter(filter, this.spec.partialFilterExpression);
   }
 
   /** The keys a document contributes, or undefined when the index does not cover it. */
@@ -160,4 +167,16 @@ export function sameIndexOptions(a: IndexSpec, b: IndexSpec): boolean {
 
 export function sameKeyPattern(a: Document, b: Document): boolean {
   return JSON.stringify(Object.entries(a)) === JSON.stringify(Object.entries(b));
+}
+
+/** Whether every condition of `required` (a field-level filter) is also one of `filter`. */
+function statesFilter(filter: Document, required: Document): boolean {
+  return Object.entries(required).every(([field, condition]) => {
+    if (field.startsWith('$')) return false;
+    const stated = filter[field];
+    const isOperators = (value: unknown): value is Document => isPlainObject(value) && Object.keys(value).some((key) => key.startsWith('$'));
+    if (!isOperators(condition)) return canonicalKey(isOperators(stated) ? stated.$eq : stated) === canonicalKey(condition);
+    if (!isOperators(stated)) return false;
+    return Object.entries(condition).every(([operator, operand]) => operator in stated && canonicalKey(stated[operator]) === canonicalKey(operand));
+  });
 }

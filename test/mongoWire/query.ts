@@ -30,6 +30,8 @@ interface IndexedPlan {
   docs: Iterable<Document>;
   /** The part of the filter the index lookup did not already decide. */
   residual: Document;
+  /** The indexes looked up, one per `$or` branch for a union: what explain reports. */
+  indexes: { name: string; key: Document }[];
 }
 
 const isOperatorObject = (value: unknown): value is Document =>
@@ -66,7 +68,7 @@ function planIndexedLookup(collection: Collection, filter: Document, options: Ma
   // A case-insensitive query collation makes binary index keys miss matches.
   const strength = options.collation?.strength;
   const caseInsensitiveQuery = options.collation !== undefined && typeof strength === 'number' && strength <= 2;
-  let best: { field: string; values: unknown[]; exact: boolean; ids: (value: unknown) => Iterable<string> } | undefined;
+  let best: { field: string; values: unknown[]; exact: boolean; index: { name: string; key: Document }; ids: (value: unknown) => Iterable<string> } | undefined;
   for (const field of Object.keys(filter)) {
     if (field.startsWith('$')) continue;
     const values = lookupValues(filter[field]);
@@ -76,15 +78,15 @@ function planIndexedLookup(collection: Collection, filter: Document, options: Ma
     if (field.includes('.') && values.some((value) => value === null || value === undefined)) continue;
     if (field === '_id') {
       if (caseInsensitiveQuery && values.some((value) => typeof value === 'string')) continue;
-      best = { field, values, exact: true, ids: (value) => [canonicalKey(value)] };
+      best = { field, values, exact: true, index: { name: '_id_', key: { _id: 1 } }, ids: (value) => [canonicalKey(value)] };
       continue;
     }
-    const index = collection.indexes.find((candidate) => candidate.servesEqualityLookups && candidate.fields[0] === field);
+    const index = collection.indexes.find((candidate) => candidate.fields[0] === field && candidate.servesEqualityLookups(filter));
     if (!index || (caseInsensitiveQuery && !index.caseInsensitive)) continue;
     // With matching case sensitivity the hash answers the predicate exactly, which also gives
     // case-insensitive queries mongod's answer where mingo's equality would be case-sensitive.
     // A case-insensitive index under a binary query yields a superset that mingo narrows down.
-    best = { field, values, exact: index.caseInsensitive === caseInsensitiveQuery, ids: (value) => index.idsFor(value) };
+    best = { field, values, exact: index.caseInsensitive === caseInsensitiveQuery, index: { name: index.name, key: index.spec.key }, ids: (value) => index.idsFor(value) };
   }
   if (!best) return undefined;
   const plan = best;
@@ -95,7 +97,7 @@ function planIndexedLookup(collection: Collection, filter: Document, options: Ma
     const doc = collection.docs.get(id);
     if (doc) docs.push(doc);
   }
-  return { docs, residual: plan.exact ? withoutDecided(filter, plan.field) : filter };
+  return { docs, residual: plan.exact ? withoutDecided(filter, plan.field) : filter, indexes: [plan.index] };
 }
 
 /** Stored documents matching `filter`, lazily, in natural order unless an index served them. */
@@ -107,12 +109,26 @@ function planIndexedUnion(collection: Collection, filter: Document, options: Mat
   const branches = filter.$or;
   if (!Array.isArray(branches) || branches.length === 0) return undefined;
   const docs = new Map<Document, true>();
+  const indexes: IndexedPlan['indexes'] = [];
   for (const branch of branches) {
     const plan = planIndexedLookup(collection, branch as Document, options);
     if (!plan) return undefined;
     for (const doc of plan.docs) docs.set(doc, true);
+    indexes.push(...plan.indexes);
   }
-  return { docs: [...docs.keys()], residual: filter };
+  return { docs: [...docs.keys()], residual: filter, indexes };
+}
+
+/**
+ * The winning plan as mongod's explain shapes it, for what this server does: IXSCAN under FETCH
+ * for an index lookup, an OR of IXSCANs for an index union, else COLLSCAN.
+ */
+export function explainPlan(collection: Collection | undefined, filter: Document = {}, options: MatchOptions = {}): Document {
+  const plan = collection ? (planIndexedLookup(collection, filter, options) ?? planIndexedUnion(collection, filter, options)) : undefined;
+  if (!plan) return { stage: 'COLLSCAN', filter, direction: 'forward' };
+  const scans = plan.indexes.map(({ name, key }) => ({ stage: 'IXSCAN', keyPattern: key, indexName: name }));
+  const inputStage = scans.length === 1 ? scans[0] : { stage: 'OR', inputStages: scans };
+  return { stage: 'FETCH', inputStage };
 }
 
 export function* matchingDocuments(collection: Collection | undefined, filter: Document = {}, options: MatchOptions = {}): Generator<Document> {

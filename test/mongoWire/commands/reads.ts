@@ -1,8 +1,8 @@
 import { Long, type Document } from 'bson';
 import { Aggregator } from 'mingo';
-import { EMPTY_ARRAY, canonicalKey, cloneDocument, valuesAtPath } from '../bsonValues';
+import { EMPTY_ARRAY, canonicalKey, cloneDocument, isPlainObject, valuesAtPath } from '../bsonValues';
 import { CommandError, asCommandError, failedToParse } from '../errors';
-import { matchingDocuments, mingoOptions, selectDocuments } from '../query';
+import { explainPlan, matchingDocuments, mingoOptions, selectDocuments } from '../query';
 import type { Store } from '../store';
 import { collectionArgument, matchOptions, numberArgument, projector, userValue, type CommandHandler } from './context';
 
@@ -135,4 +135,18 @@ function* mapIterable<T, R>(source: Iterable<T>, transform: (value: T) => R): Ge
   for (const value of source) yield transform(value);
 }
 
-export const readCommands: Record<string, CommandHandler> = { find, getMore, killCursors, count, distinct, aggregate };
+/**
+ * explain of a find at queryPlanner verbosity: the plan this server runs, shaped like mongod's.
+ * Execution statistics and other commands are refused, not invented.
+ */
+const explain: CommandHandler = (command, { store, database }) => {
+  const inner = command.explain as Document;
+  const verbosity = command.verbosity ?? 'allPlansExecution';
+  if (!isPlainObject(inner) || typeof inner.find !== 'string') throw new CommandError(115, 'CommandNotSupported', 'explain is supported for find only by this server');
+  if (verbosity !== 'queryPlanner') throw new CommandError(115, 'CommandNotSupported', `explain verbosity '${verbosity}' is not supported by this server: use 'queryPlanner'`);
+  const filter = userValue(inner.filter ?? {});
+  const winningPlan = explainPlan(store.collection(database, inner.find), filter, matchOptions(inner));
+  return { explainVersion: '1', queryPlanner: { namespace: `${database}.${inner.find}`, parsedQuery: filter, winningPlan, rejectedPlans: [] }, command: inner, ok: 1 };
+};
+
+export const readCommands: Record<string, CommandHandler> = { find, getMore, killCursors, count, distinct, aggregate, explain };
