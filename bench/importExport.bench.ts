@@ -34,6 +34,8 @@ async function main() {
     PORT: String(port),
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: `bench-${Date.now()}`,
+    // e.g. BENCH_NODE_OPTIONS=--max-old-space-size=64: API and worker as in a container with a memory limit.
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
   };
   const csv = buildCsv(ROWS);
   const csvFile = path.join(tmpdir(), `bench-${process.pid}.csv`);
@@ -42,9 +44,10 @@ async function main() {
   const floor = await runFloor(withDatabase(services.mongo.uri, `floor_${Date.now()}`), csvFile);
   console.log(`floor (papaparse streamed + insertMany 1,000 at a time, own process): ${floor.seconds.toFixed(1)} s (${Math.round(floor.rows / floor.seconds)} rows/s)`);
 
-  const api = startProcess('api/main', env);
+  const api = startProcess('api/main', env, process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/api`] : []);
   const probeFile = path.join(tmpdir(), `event-loop-${process.pid}`);
-  // BENCH_PROFILE=<dir>: the worker writes a CPU profile there when it exits (top functions: bench/profileSummary.ts).
+  // BENCH_PROFILE=<dir>: the worker (and the API, in <dir>/api) write a CPU profile when they
+  // exit; bench/profileSummary.ts lists their top functions.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const worker = startProcess('worker/main', { ...env, EVENT_LOOP_PROBE_FILE: probeFile }, ['--import', path.join(__dirname, 'eventLoopProbe.mjs'), ...profile]);
   const base = `http://127.0.0.1:${port}`;
@@ -55,6 +58,7 @@ async function main() {
 
     const form = new FormData();
     form.append('file', new Blob([csv], { type: 'text/csv' }), 'bench.csv');
+    worker.kill('SIGUSR2');
     const started = Date.now();
     const job = (await (await call('/api/imports', { method: 'POST', body: form })).json()) as { id: string };
     const uploadSeconds = (Date.now() - started) / 1000;
@@ -88,7 +92,7 @@ async function main() {
   } finally {
     api.kill('SIGTERM');
     worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await Promise.all([api, worker].map((child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)))));
     rmSync(csvFile, { force: true });
     await services.stop();
   }
