@@ -33,7 +33,11 @@ const MIN_BATCH_CHARS = 64 * 1024;
  * one line per record, so that a file full of stray quotes costs each byte at most twice.
  */
 export class CsvRecordSplitter {
-  /** Characters handed to papaparse so far: linearity is checked on this, not on a clock. */
+  /**
+   * Characters handed to papaparse so far: linearity is checked on this, not on a clock. At most
+   * four per character of text: twice for an open record parsed again as it doubles, once more
+   * at the end of the file, once more for a line that fails on its own.
+   */
   parsedChars = 0;
   private readonly parser: Papa.Parser;
   /** Text not yet split, starting at a record boundary. */

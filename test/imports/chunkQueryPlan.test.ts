@@ -2,6 +2,7 @@ import type { Document } from 'mongodb';
 import { UserModel } from '../../shared/directory/userModel';
 import { chunkUsersFilter } from '../../shared/imports/applyChunk';
 import { startTestService, type TestService } from '../support/testService';
+import { winningPlanStages } from '../mongoWire/conformance/support';
 
 let service: TestService;
 beforeAll(async () => {
@@ -10,15 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => service.stop());
 
-function stagesOf(plan: Document | undefined): { stage: string; indexName?: string }[] {
-  if (!plan || typeof plan !== 'object') return [];
-  const own = typeof plan.stage === 'string' ? [{ stage: plan.stage as string, indexName: plan.indexName as string | undefined }] : [];
-  return [...own, ...[plan.inputStage, ...(plan.inputStages ?? []), plan.queryPlan].flatMap((child) => stagesOf(child))];
-}
-
 async function planOf(filter: Document) {
-  const explained = await UserModel.collection.find(filter).explain('queryPlanner');
-  return stagesOf(explained.queryPlanner.winningPlan);
+  return winningPlanStages(await UserModel.collection.find(filter).explain('queryPlanner'));
 }
 
 describe("a chunk's query for its users", () => {

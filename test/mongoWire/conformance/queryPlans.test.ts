@@ -1,5 +1,5 @@
 import type { Collection, Document } from 'mongodb';
-import { openConformanceDatabase, rejectionOf, type ConformanceDatabase } from './support';
+import { openConformanceDatabase, rejectionOf, winningPlanStages, type ConformanceDatabase } from './support';
 
 /**
  * Which index answers a query, as mongod's explain (queryPlanner) reports it. What matters for
@@ -26,17 +26,8 @@ afterAll(async () => {
   await mongo.close();
 });
 
-/** Every stage name in a winning plan, classic (explainVersion 1) or SBE (2) shaped. */
-function stagesOf(plan: Document | undefined): { stage: string; indexName?: string }[] {
-  if (!plan || typeof plan !== 'object') return [];
-  const own = typeof plan.stage === 'string' ? [{ stage: plan.stage as string, indexName: plan.indexName as string | undefined }] : [];
-  const children = [plan.inputStage, ...(plan.inputStages ?? []), plan.queryPlan].flatMap((child) => stagesOf(child));
-  return [...own, ...children];
-}
-
 async function planOf(filter: Document) {
-  const explained = await users.find(filter).explain('queryPlanner');
-  return stagesOf(explained.queryPlanner.winningPlan);
+  return winningPlanStages(await users.find(filter).explain('queryPlanner'));
 }
 
 describe('query plans and partial indexes', () => {

@@ -56,3 +56,13 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Document> 
 export type AnyDocument = { _id?: string | number | ObjectId; [field: string]: any };
 
 export const sortedStrings = (values: unknown[]) => values.map(String).sort();
+
+/** Every stage of an explain's winning plan, classic (explainVersion 1) or SBE (2) shaped. */
+export function winningPlanStages(explained: Document): { stage: string; indexName?: string }[] {
+  const walk = (plan: Document | undefined): { stage: string; indexName?: string }[] => {
+    if (!plan || typeof plan !== 'object') return [];
+    const own = typeof plan.stage === 'string' ? [{ stage: plan.stage as string, indexName: plan.indexName as string | undefined }] : [];
+    return [...own, ...[plan.inputStage, ...(plan.inputStages ?? []), plan.queryPlan].flatMap((child) => walk(child))];
+  };
+  return walk(explained.queryPlanner?.winningPlan);
+}
