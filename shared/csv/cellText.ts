@@ -1,11 +1,18 @@
 /** Characters no spreadsheet writes into a cell: C0 controls other than tab, line feed and CR, and DEL. */
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** Anything one of the rules below could object to: most cells pass this one scan and are done. */
+const SUSPECT = /[\u0000-\u001F\u007F\uFFFD]/;
+
+/** Whether a text holds a control character (tab, line feed and CR aside). */
+export const hasControlCharacter = (text: string): boolean => CONTROL_CHARACTER.test(text);
 
 /**
  * Why a cell's text cannot be stored, or undefined. Checked on every row, wherever it is in the
  * file: stored, such text would be exported and make the next upload of that export fail.
  */
 export function cellTextProblem(header: string, value: string, { multiline }: { multiline: boolean }): string | undefined {
+  // Runs for every cell of every row: one scan settles the ordinary cell.
+  if (!SUSPECT.test(value)) return undefined;
   if (value.includes('\uFFFD')) {
     return `The ${header} cell has characters that could not be read (shown as �): part of the file is not saved as UTF-8. In Excel use File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)" and upload the row again.`;
   }

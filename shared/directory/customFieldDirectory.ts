@@ -1,5 +1,6 @@
 import { conflict, invalidInput } from '../errors/appError';
 import { needsGuard } from '../csv/spreadsheetSafety';
+import { hasControlCharacter } from '../csv/cellText';
 import { headerClash } from '../csv/userColumns';
 import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from './customFieldModel';
 import { anyUserHasValue } from './customFieldUserValues';
@@ -28,7 +29,7 @@ export async function createCustomField(input: unknown): Promise<CustomFieldView
     throw invalidInput('reserved_custom_field_key', `"${key}" is a reserved name: choose another key, e.g. "${key}_field".`);
   }
   if (!label || label.length > 100) throw invalidInput('invalid_custom_field', 'Give the field a label of at most 100 characters, e.g. "Job title".');
-  if (needsGuard(label) || /[\u0000-\u001f\u007f]/.test(label)) {
+  if (needsGuard(label) || hasControlCharacter(label) || /[\t\r\n]/.test(label)) {
     // The label is the column's header in every export: Excel would run it as a formula.
     throw invalidInput('invalid_custom_field', 'A label cannot start with =, +, - or @ (a spreadsheet would run it as a formula) or hold control characters: write it as plain words, e.g. "Job title".');
   }
