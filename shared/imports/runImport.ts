@@ -1,18 +1,16 @@
 import { Types } from 'mongoose';
 import { logger } from '../observability/logger';
-import { importRowsProcessed } from '../observability/metrics';
 import { resolveColumns } from '../csv/userColumns';
 import { columnsNoLongerMatch } from './columnsNoLongerMatch';
-import { applyChunk, type ChunkRow } from './applyChunk';
-import { DuplicateUsernameTracker } from './duplicateUsernames';
 import { loadDirectorySnapshot, type DirectorySnapshot } from './importDirectory';
-import { readDataRows, type ImportFile } from './importFileRows';
-import { FINAL_STATUSES, ImportJobModel, jobSettings, type ImportJobDocument } from './importJobModel';
+import { applyPass } from './applyPass';
+import type { ImportFile } from './importFileRows';
+import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from './importJobModel';
 import { ImportRowErrorModel } from './importRowErrorModel';
-import { commitChunk, countsOf, noteRetrying, recordFailures, setJobStatus } from './importProgress';
+import { noteRetrying, setJobStatus } from './importProgress';
 import { OutageClock } from './outageClock';
 import { describeUnavailability, isDatabaseUnavailable } from '../database/databaseErrors';
-import { bindRow, type RowBinder } from './rowBinding';
+import { bindRow } from './rowBinding';
 import { validationPass, type Validation } from './validationPass';
 
 export interface RunImportOptions {
@@ -106,7 +104,16 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
   if (!(await setJobStatus(job._id, 'running', { 'counts.total': total }))) return 'finished';
   log.info({ total, resumeAfterRow: job.checkpointRow }, 'import running');
 
-  const result = await applyPass(job, file, binder, directory, { ...options, onlyRows, repeatedHashes, memo, onProgress });
+  const result = await applyPass(job, file, binder, directory, {
+    ...options,
+    onlyRows,
+    repeatedHashes,
+    interruption: () => interruption(options),
+    onCommitted: (checkpointRow) => {
+      memo.checkpointRow = checkpointRow;
+      onProgress();
+    },
+  });
   if (result !== 'completed') return result === 'cancelled' ? 'finished' : result;
   const finished = await ImportJobModel.findById(job._id, { counts: 1 }).lean();
   const status = (finished?.counts?.failed ?? 0) > 0 ? 'completed_with_errors' : 'completed';
@@ -129,73 +136,6 @@ async function pause(ms: number, options: RunImportOptions): Promise<'yielded' |
     await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
   }
   return interruption(options);
-}
-
-interface ApplyPassOptions extends RunImportOptions {
-  onlyRows: Set<number> | undefined;
-  repeatedHashes: Set<number>;
-  memo: AttemptMemo;
-  onProgress: () => void;
-}
-
-async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions) {
-  const duplicates = new DuplicateUsernameTracker(options.repeatedHashes);
-  const passwordColumn = binder.passwordColumn;
-  const settings = jobSettings(job);
-  const chunkJob = { jobId: job._id, settings, dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined };
-  const inviting = settings.sendInvitations && !settings.dryRun;
-  let checkpoint = job.checkpointRow ?? 0;
-  let chunk: ChunkRow[] = [];
-  let lastRowRead = checkpoint;
-
-  // The first chunk of a resumed attempt may have been applied before by an interrupted one.
-  let firstChunk = job.status !== 'queued';
-  const flush = async (): Promise<'continue' | 'cancel' | 'lost'> => {
-    const outcome = await applyChunk(chunk, chunkJob, directory);
-    await recordFailures(job._id, outcome.failures, passwordColumn, firstChunk ? { afterRow: checkpoint, toRow: lastRowRead } : undefined);
-    firstChunk = false;
-    if (inviting && outcome.createdUserIds.length > 0) await options.inviteUsers?.(String(job._id), outcome.createdUserIds);
-    const verdict = await commitChunk(job._id, checkpoint, lastRowRead, countsOf(outcome, chunk.length));
-    if (verdict !== 'lost') {
-      checkpoint = lastRowRead;
-      options.memo.checkpointRow = checkpoint;
-      options.onProgress();
-      for (const kind of ['created', 'updated', 'unchanged', 'failed'] as const) importRowsProcessed.inc({ outcome: kind }, outcome[kind]);
-    }
-    chunk = [];
-    return verdict;
-  };
-
-  for await (const { row, record, unreadable } of readDataRows(file)) {
-    const bound = binder(record, unreadable);
-    const duplicateOfRow = unreadable ? undefined : duplicates.see(bound.usernameKey, row);
-    if (row <= checkpoint || (options.onlyRows && !options.onlyRows.has(row))) {
-      // Rows applied before a restart are read again only to track duplicates: stay stoppable.
-      if ((row & 1023) === 0 && interruption(options)) return interruption(options) as 'yielded' | 'lost';
-      continue;
-    }
-    chunk.push({ row, record, ...bound, duplicateOfRow });
-    lastRowRead = row;
-    if (chunk.length < options.chunkSize) continue;
-    if (options.signal?.aborted) return 'lost';
-    const verdict = await flush();
-    if (verdict === 'lost') return 'lost';
-    if (verdict === 'cancel') return cancel(job);
-    const interrupted = interruption(options);
-    if (interrupted) return interrupted;
-  }
-  if (chunk.length > 0) {
-    if (options.signal?.aborted) return 'lost';
-    const verdict = await flush();
-    if (verdict === 'lost') return 'lost';
-    if (verdict === 'cancel') return cancel(job);
-  }
-  return 'completed';
-}
-
-async function cancel(job: ImportJobDocument): Promise<'cancelled'> {
-  await setJobStatus(job._id, 'cancelled', { finishedAt: new Date() });
-  return 'cancelled';
 }
 
 async function failedRowsOf(jobId: Types.ObjectId): Promise<Set<number>> {

@@ -1,0 +1,168 @@
+import type { ObjectId } from 'mongodb';
+import { importRowsProcessed } from '../observability/metrics';
+import { chunksAreIndependent, prepareChunk, writeChunk, type ChunkJob, type ChunkOutcome, type ChunkRow, type PreparedChunk } from './applyChunk';
+import { DuplicateUsernameTracker } from './duplicateUsernames';
+import type { DirectorySnapshot } from './importDirectory';
+import { readDataRows, type ImportFile } from './importFileRows';
+import { jobSettings, type ImportJobDocument } from './importJobModel';
+import { commitChunk, countsOf, recordFailures, setJobStatus } from './importProgress';
+import type { RowBinder } from './rowBinding';
+import { readAhead } from '../runtime/readAhead';
+
+export type Interruption = 'yielded' | 'lost';
+type Verdict = 'continue' | 'cancel' | 'lost';
+
+export interface ApplyPassOptions {
+  chunkSize: number;
+  onlyRows: Set<number> | undefined;
+  repeatedHashes: Set<number>;
+  signal?: AbortSignal;
+  /** Why the pass must stop before the next chunk (shutting down, job lost), if it must. */
+  interruption: () => Interruption | undefined;
+  inviteUsers?: (importId: string, userIds: string[]) => Promise<void>;
+  /** Called once a chunk is committed, with the row the checkpoint now stands at. */
+  onCommitted: (checkpointRow: number) => void;
+}
+
+interface Chunk {
+  rows: ChunkRow[];
+  fromRow: number;
+  toRow: number;
+}
+
+/**
+ * The apply pass: rows in chunks, each applied (query, decisions, one bulk write) and then
+ * committed with its counts and checkpoint. Two things overlap, because MongoDB and this
+ * process take turns otherwise: the next chunk is read and bound while the current one is in
+ * MongoDB, and a chunk's commit (failed rows, invitations, counts) runs while the next chunk is
+ * applied. Commits stay in order, one at a time, and a chunk applied but not committed is what
+ * a crash leaves too: the next attempt replays it and counts its writes once.
+ */
+export async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions): Promise<'completed' | 'cancelled' | Interruption> {
+  const settings = jobSettings(job);
+  const chunkJob: ChunkJob = { jobId: job._id, settings, dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined };
+  const inviting = settings.sendInvitations && !settings.dryRun;
+  // The first chunk of a resumed attempt may have been applied before by an interrupted one.
+  let replaying = job.status !== 'queued';
+
+  const commit = async (chunk: Chunk, outcome: ChunkOutcome): Promise<Verdict> => {
+    await recordFailures(job._id, outcome.failures, binder.passwordColumn, replaying ? { afterRow: chunk.fromRow, toRow: chunk.toRow } : undefined);
+    replaying = false;
+    if (inviting && outcome.createdUserIds.length > 0) await options.inviteUsers?.(String(job._id), outcome.createdUserIds);
+    const verdict = await commitChunk(job._id, chunk.fromRow, chunk.toRow, countsOf(outcome, chunk.rows.length));
+    if (verdict !== 'lost') {
+      options.onCommitted(chunk.toRow);
+      for (const kind of ['created', 'updated', 'unchanged', 'failed'] as const) importRowsProcessed.inc({ outcome: kind }, outcome[kind]);
+    }
+    return verdict;
+  };
+
+  const writing = new InFlight<{ chunk: Chunk; outcome: ChunkOutcome }>();
+  const committing = new InFlight<Verdict>();
+  let written: PreparedChunk | undefined;
+  /** Waits for the chunk in MongoDB, starts its commit; returns the verdict of the commit before. */
+  const finishWrite = async (): Promise<Verdict> => {
+    const done = await writing.take();
+    if (!done) return 'continue';
+    const previous = (await committing.take()) ?? 'continue';
+    if (previous !== 'lost') committing.start(commit(done.chunk, done.outcome));
+    return previous;
+  };
+  /** Ends the pass after the chunk in MongoDB is written and committed. */
+  const finishAll = async (): Promise<Verdict> => {
+    const previous = await finishWrite();
+    if (previous === 'lost') return 'lost';
+    const last = (await committing.take()) ?? 'continue';
+    return last === 'continue' ? previous : last;
+  };
+
+  const chunks = readAhead(readChunks(job, file, binder, options));
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      const chunk = next.value;
+      if (typeof chunk === 'string') return (await finishAll()) === 'lost' ? 'lost' : chunk;
+      if (options.signal?.aborted) return 'lost';
+      // The next chunk's query runs while this one is written only when no answer can differ.
+      const dependent = written && !chunksAreIndependent(written, chunk.rows);
+      const verdictBefore = dependent ? await finishWrite() : 'continue';
+      if (verdictBefore === 'lost') return 'lost';
+      if (verdictBefore === 'cancel') return (await finishAll()) === 'lost' ? 'lost' : cancel(job._id);
+      const prepared = await prepareChunk(chunk.rows, chunkJob, directory);
+      const verdict = await finishWrite();
+      if (verdict === 'lost') return 'lost';
+      // Cancelled meanwhile: what is written is committed, so the counts say what was written.
+      if (verdict === 'cancel') return (await finishAll()) === 'lost' ? 'lost' : cancel(job._id);
+      written = prepared;
+      writing.start(writeChunk(prepared).then((outcome) => ({ chunk, outcome })));
+      const interrupted = options.interruption();
+      if (interrupted) return (await finishAll()) === 'lost' ? 'lost' : interrupted;
+    }
+    const last = await finishAll();
+    if (last === 'lost') return 'lost';
+    return last === 'cancel' ? cancel(job._id) : 'completed';
+  } finally {
+    await writing.drain();
+    await committing.drain();
+    await chunks.return();
+  }
+}
+
+/** The chunks of the file still to apply, or the reason to stop reading. */
+async function* readChunks(job: ImportJobDocument, file: ImportFile, binder: RowBinder, options: ApplyPassOptions): AsyncGenerator<Chunk | Interruption> {
+  const duplicates = new DuplicateUsernameTracker(options.repeatedHashes);
+  const checkpoint = job.checkpointRow ?? 0;
+  let chunk: Chunk = { rows: [], fromRow: checkpoint, toRow: checkpoint };
+  for await (const { row, record, unreadable } of readDataRows(file)) {
+    const bound = binder(record, unreadable);
+    const duplicateOfRow = unreadable ? undefined : duplicates.see(bound.usernameKey, row);
+    if (row <= checkpoint || (options.onlyRows && !options.onlyRows.has(row))) {
+      // Rows applied before a restart are read again only to track duplicates: stay stoppable.
+      if ((row & 1023) === 0 && options.interruption()) {
+        yield options.interruption()!;
+        return;
+      }
+      continue;
+    }
+    chunk.rows.push({ row, record, ...bound, duplicateOfRow });
+    chunk.toRow = row;
+    if (chunk.rows.length < options.chunkSize) continue;
+    yield chunk;
+    chunk = { rows: [], fromRow: chunk.toRow, toRow: chunk.toRow };
+  }
+  if (chunk.rows.length > 0) yield chunk;
+}
+
+/**
+ * At most one piece of work of a kind in flight (a chunk's write, a chunk's commit). Its failure
+ * is kept until `take()`, so that an error of work running in the background surfaces in order
+ * instead of as an unhandled rejection.
+ */
+class InFlight<T> {
+  private current: Promise<{ value?: T; error?: unknown; failed: boolean }> | undefined;
+
+  start(work: Promise<T>): void {
+    this.current = work.then((value) => ({ value, failed: false }), (error: unknown) => ({ error, failed: true }));
+  }
+
+  /** The work's result (undefined when none was in flight); throws what the work threw. */
+  async take(): Promise<T | undefined> {
+    const current = this.current;
+    this.current = undefined;
+    if (!current) return undefined;
+    const { value, error, failed } = await current;
+    if (failed) throw error;
+    return value;
+  }
+
+  /** Waits for work still in flight without throwing: the pass is already leaving. */
+  async drain(): Promise<void> {
+    await this.current;
+  }
+}
+
+async function cancel(jobId: ObjectId): Promise<'cancelled'> {
+  await setJobStatus(jobId, 'cancelled', { finishedAt: new Date() });
+  return 'cancelled';
+}
