@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import { ObjectId, type Document } from 'bson';
 import { Query } from 'mingo';
 import type { CollationSpec, Options } from 'mingo/types';
 import { canonicalKey, isPlainObject } from './bsonValues';
@@ -167,6 +167,8 @@ export function selectDocuments(collection: Collection | undefined, filter: Docu
     const all = [...matches];
     matches = naturalOrder < 0 ? all.reverse() : all;
   } else if (sort && Object.keys(sort).length > 0) {
+    const byId = sortedByObjectId(matches, sort);
+    if (byId) return window(byId, skip, Math.abs(limit));
     try {
       const sorted = new Query({}, mingoOptions(options)).find<Document>(matches).sort(sort);
       if (skip) sorted.skip(skip);
@@ -177,6 +179,24 @@ export function selectDocuments(collection: Collection | undefined, filter: Docu
     }
   }
   return window(matches, skip, Math.abs(limit));
+}
+
+/**
+ * `sort: {_id: ±1}` where every _id is an ObjectId: what mongod answers by walking its _id
+ * index, done here by the ObjectIds' byte order (their hex strings sort the same way) instead
+ * of mingo's general sort, which costs seconds at a million documents. Undefined otherwise.
+ */
+function sortedByObjectId(matches: Iterable<Document>, sort: Document): Document[] | undefined {
+  const keys = Object.keys(sort);
+  if (keys.length !== 1 || keys[0] !== '_id' || (sort._id !== 1 && sort._id !== -1)) return undefined;
+  const keyed: { hex: string; doc: Document }[] = [];
+  for (const doc of matches) {
+    if (!(doc._id instanceof ObjectId)) return undefined;
+    keyed.push({ hex: doc._id.toHexString(), doc });
+  }
+  const direction = sort._id as number;
+  keyed.sort((a, b) => (a.hex < b.hex ? -direction : a.hex > b.hex ? direction : 0));
+  return keyed.map((entry) => entry.doc);
 }
 
 function* window(source: Iterable<Document>, skip: number, limit: number): Generator<Document> {
