@@ -167,7 +167,9 @@ export function selectDocuments(collection: Collection | undefined, filter: Docu
     const all = [...matches];
     matches = naturalOrder < 0 ? all.reverse() : all;
   } else if (sort && Object.keys(sort).length > 0) {
-    const byId = sortedByObjectId(matches, sort);
+    // Collected first: a sort reads every match anyway, and the fallback below needs them again.
+    matches = [...matches];
+    const byId = sortedByObjectId(matches as Document[], sort);
     if (byId) return window(byId, skip, Math.abs(limit));
     try {
       const sorted = new Query({}, mingoOptions(options)).find<Document>(matches).sort(sort);
@@ -186,7 +188,7 @@ export function selectDocuments(collection: Collection | undefined, filter: Docu
  * index, done here by the ObjectIds' byte order (their hex strings sort the same way) instead
  * of mingo's general sort, which costs seconds at a million documents. Undefined otherwise.
  */
-function sortedByObjectId(matches: Iterable<Document>, sort: Document): Document[] | undefined {
+function sortedByObjectId(matches: Document[], sort: Document): Document[] | undefined {
   const keys = Object.keys(sort);
   if (keys.length !== 1 || keys[0] !== '_id' || (sort._id !== 1 && sort._id !== -1)) return undefined;
   const keyed: { hex: string; doc: Document }[] = [];

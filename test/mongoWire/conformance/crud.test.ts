@@ -312,3 +312,29 @@ describe('counting and distinct', () => {
     expect(sortedStrings(await items.distinct('tags', { k: 1 }))).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('sort by _id and exclusion projections', () => {
+  test('sort {_id: 1} and {_id: -1} order ObjectIds by their bytes, whatever the insertion order', async () => {
+    const items = fresh();
+    const ids = ['650000000000000000000003', '0a0000000000000000000001', 'ff0000000000000000000002', '650000000000000000000002'].map((hex) => new ObjectId(hex));
+    await items.insertMany(ids.map((_id, i) => ({ _id, i })));
+    const ascending = ids.map(String).sort();
+    expect((await items.find({}).sort({ _id: 1 }).toArray()).map((doc) => String(doc._id))).toEqual(ascending);
+    expect((await items.find({ i: { $gte: 1 } }).sort({ _id: -1 }).toArray()).map((doc) => String(doc._id))).toEqual(ascending.filter((id) => id !== String(ids[0])).reverse());
+    expect((await items.find({}).sort({ _id: 1 }).skip(1).limit(2).toArray()).map((doc) => String(doc._id))).toEqual(ascending.slice(1, 3));
+  });
+
+  test('sort {_id: 1} over mixed _id types follows BSON type order: numbers, strings, ObjectIds', async () => {
+    const items = fresh();
+    const objectId = new ObjectId('650000000000000000000001');
+    await items.insertMany([{ _id: objectId }, { _id: 'b' }, { _id: 2 }, { _id: 'a' }, { _id: 1 }] as AnyDocument[]);
+    expect((await items.find({}).sort({ _id: 1 }).toArray()).map((doc) => doc._id)).toEqual([1, 2, 'a', 'b', objectId]);
+  });
+
+  test('an exclusion projection drops the named fields and keeps the others in stored order', async () => {
+    const items = fresh();
+    await items.insertOne({ _id: 1, a: 1, secret: 's', b: { c: 2 }, other: 'x' } as AnyDocument);
+    expect(Object.entries((await items.find({}, { projection: { secret: 0, other: false } }).toArray())[0])).toEqual([['_id', 1], ['a', 1], ['b', { c: 2 }]]);
+    expect((await items.find({}, { projection: { _id: 0, 'b.c': 0 } }).toArray())[0]).toEqual({ a: 1, secret: 's', b: {}, other: 'x' });
+  });
+});
