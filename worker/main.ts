@@ -1,3 +1,4 @@
+import './threadPoolSize';
 import { loadConfig } from '../shared/config/config';
 import { openRuntime } from '../shared/runtime/runtime';
 import { runProcess } from '../shared/runtime/processLifecycle';

@@ -133,7 +133,9 @@ async function decideRound(rows: ChunkRow[], prepared: PreparedChunk): Promise<P
   const { byKey: existingByKey, holders: holdersByExternalId } = await findChunkUsers(rows);
   // An update may take an external ID away from its user: that ID is touched as well.
   for (const user of existingByKey.values()) if (user.externalId) touches.add(`externalId:${user.externalId}`);
-  const planned: PlannedWrite[] = [];
+  // Started in row order, awaited together: hashing a chunk's passwords uses every thread of
+  // the pool (one per core) instead of one hash at a time.
+  const planned: Promise<PlannedWrite>[] = [];
   const fail = (row: ChunkRow, messages: string[]) => {
     outcome.failed += 1;
     outcome.failures.push({ row: row.row, record: row.record, messages });
@@ -167,9 +169,9 @@ async function decideRound(rows: ChunkRow[], prepared: PreparedChunk): Promise<P
       }
       claimedExternalIds.set(externalId, row.row);
     }
-    planned.push(await planWrite(row, decision, job));
+    planned.push(planWrite(row, decision, job));
   }
-  return planned;
+  return Promise.all(planned);
 }
 
 /** Writes planned rows; returns the rows whose insert found its user taken, to decide again. */
