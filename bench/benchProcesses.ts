@@ -12,6 +12,8 @@ import { apiClient, waitReady, withDatabase } from './benchHttp';
 export const COMPILED = process.env.BENCH_TSX !== '1';
 const ROOT = path.join(__dirname, '..');
 const KEY = 'bench-admin-key';
+/** As the Dockerfile's NODE_OPTIONS and package.json's start scripts: keep the three in step. */
+export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=4';
 
 export interface BenchStack {
   services: EmbeddedServices;
@@ -28,7 +30,8 @@ export interface BenchStack {
  * MongoDB in its own process, Redis and SMTP as `npm run dev` resolves them, and a running API.
  * BENCH_PROFILE=<dir>: every process writes a CPU profile when it exits (MongoDB's in <dir>/mongo,
  * the API's in <dir>/api, workers' in <dir>); bench/profileSummary.ts lists their top functions.
- * BENCH_NODE_OPTIONS: node options for API and workers (e.g. a container's heap limit).
+ * BENCH_NODE_OPTIONS: node options for API and workers; by default the heap caps the Dockerfile
+ * and `npm run start:*` run them with.
  */
 export async function startBenchStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchStack> {
   const profileDir = process.env.BENCH_PROFILE;
@@ -47,7 +50,7 @@ export async function startBenchStack(extraEnv: NodeJS.ProcessEnv = {}): Promise
     PORT: String(port),
     LOG_LEVEL: 'warn',
     QUEUE_PREFIX: `bench-${Date.now()}`,
-    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? PRODUCTION_NODE_OPTIONS,
     ...extraEnv,
   };
   const children: ChildProcess[] = [];

@@ -1,6 +1,6 @@
-import { GridFSBucket, ObjectId, type Collection, type Db } from 'mongodb';
+import { GridFSBucket, ObjectId, type Binary, type Collection, type Db } from 'mongodb';
 import mongoose from 'mongoose';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 const BUCKET = 'uploads';
 /** One document remembering how far the sweep for abandoned uploads has looked. */
@@ -27,8 +27,39 @@ export function openUploadWriteStream(fileName: string, contentType: string) {
   return bucket().openUploadStream(fileName, { metadata: { contentType } });
 }
 
+/** Chunks per cursor batch when reading an upload: about 1 MB in memory at a time. */
+const CHUNKS_PER_BATCH = 4;
+
+/**
+ * The upload's bytes, in order. Not GridFS's own download stream: its cursor takes up to 16 MB
+ * of chunks per reply, every chunk's bytes are a view into that reply, and the reply lives
+ * until the last of them is collected; a worker reading a 67 MB upload held 73 MB of buffers.
+ * Here a batch is a few chunks and each chunk is copied out, so the reply can go at once.
+ */
 export function openUploadReadStream(fileId: ObjectId): Readable {
-  return bucket().openDownloadStream(fileId);
+  return Readable.from(readUploadChunks(fileId), { objectMode: false });
+}
+
+async function* readUploadChunks(fileId: ObjectId): AsyncGenerator<Buffer> {
+  const file = await filesCollection().findOne({ _id: fileId });
+  if (!file) throw new Error(`FileNotFound: file ${String(fileId)} was not found`);
+  const chunkCount = Math.ceil(file.length / file.chunkSize);
+  const cursor = chunksCollection().find({ files_id: fileId }, { sort: { n: 1 }, batchSize: CHUNKS_PER_BATCH });
+  let expected = 0;
+  try {
+    for await (const chunk of cursor) {
+      const size = expected === chunkCount - 1 ? file.length - expected * file.chunkSize : file.chunkSize;
+      const bytes = (chunk.data as Binary).buffer;
+      // The same checks as GridFS's stream: a lost or damaged chunk must never read as a shorter file.
+      if (chunk.n !== expected || expected >= chunkCount) throw new Error(`ChunkIsMissing: upload ${String(fileId)} has chunk ${chunk.n} where chunk ${expected} should be`);
+      if (bytes.length !== size) throw new Error(`ChunkIsWrongSize: chunk ${expected} of upload ${String(fileId)} has ${bytes.length} bytes, not ${size}`);
+      expected += 1;
+      yield Buffer.from(bytes);
+    }
+  } finally {
+    await cursor.close();
+  }
+  if (expected !== chunkCount) throw new Error(`ChunkIsMissing: upload ${String(fileId)} ends after chunk ${expected - 1} of ${chunkCount}`);
 }
 
 export async function deleteUpload(fileId: ObjectId): Promise<void> {
