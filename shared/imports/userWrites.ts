@@ -1,7 +1,7 @@
-import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation } from 'mongodb';
+import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { UserModel } from '../directory/userModel';
 import { hashPassword } from '../directory/passwordHashing';
-import { IncompleteWriteError, isDatabaseUnavailable } from '../database/databaseErrors';
+import { IncompleteWriteError } from '../database/databaseErrors';
 import type { RowDecision } from './rowDecision';
 import type { ChunkJob, ChunkRow } from './applyChunk';
 
@@ -55,38 +55,57 @@ export async function planWrite(row: ChunkRow, decision: Extract<RowDecision, { 
   return { row, operation, outcome: 'updated', userId: decision.userId };
 }
 
+interface WriteReply {
+  n?: number;
+  writeErrors?: { index: number; code?: number; errmsg?: string }[];
+  writeConcernError?: unknown;
+}
+
 /**
- * Writes a chunk's users in one unordered bulk write and returns, by operation index, the
- * writes MongoDB refused. Only an answer that accounts for every operation is trusted: a
- * dropped connection, a step-down or a timeout surfaces as the same error class with no refused
- * rows, and counting those rows as written would report users that do not exist. Such an
- * answer throws IncompleteWriteError and the chunk is replayed from its checkpoint.
+ * Writes a chunk's users as two unordered commands, the updates (which may free an external ID)
+ * before the inserts (which may take it), and returns, by operation index, the writes MongoDB
+ * refused. Commands, not the driver's bulkWrite: that serialises every document once to size
+ * its batches and again to send them, a fifth of the worker's time in a large import, and a
+ * chunk is far below a batch's limits. Only an answer that accounts for every operation is
+ * trusted: a dropped connection, a step-down or a timeout throws, and an answer that counts
+ * fewer writes than were sent throws IncompleteWriteError; the chunk is then replayed from its
+ * checkpoint instead of counting users that may not exist.
  */
 export async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<Map<number, RefusedWrite>> {
   const refused = new Map<number, RefusedWrite>();
-  if (operations.length === 0) return refused;
-  try {
-    const result = await UserModel.collection.bulkWrite(operations, { ordered: false });
+  const inserts: { index: number; document: Document }[] = [];
+  const updates: { index: number; q: Document; u: Document }[] = [];
+  operations.forEach((operation, index) => {
+    if ('insertOne' in operation) inserts.push({ index, document: operation.insertOne.document as Document });
+    else if ('updateOne' in operation) updates.push({ index, q: operation.updateOne.filter as Document, u: operation.updateOne.update as Document });
+  });
+  const collection = UserModel.collection.collectionName;
+  const db = UserModel.db.db!;
+  if (updates.length > 0) {
+    const reply = (await db.command({ update: collection, updates: updates.map(({ q, u }) => ({ q, u })), ordered: false })) as WriteReply;
+    collectRefusals(reply, updates, false, refused);
     // An update that matched nobody: the user was deleted after the chunk read it. Replaying the
     // chunk decides that row again (as a create) instead of counting a write that did nothing.
-    if (result.insertedCount + result.matchedCount < operations.length) throw new IncompleteWriteError(new Error('a user was deleted while the chunk was applied'));
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    const answered = error.result.insertedCount + error.result.matchedCount + writeErrors.length;
-    if (writeErrors.length === 0 && !isDatabaseUnavailable(error)) throw error;
-    if (writeErrors.length === 0 || answered < operations.length || error.result.getWriteConcernError()) {
-      throw new IncompleteWriteError(error);
-    }
-    for (const writeError of writeErrors) {
-      const isInsert = 'insertOne' in operations[writeError.index];
-      refused.set(writeError.index, {
-        message: describeWriteError(writeError.code, writeError.errmsg ?? ''),
-        taken: writeError.code === 11000 && isInsert,
-      });
-    }
+    if ((reply.n ?? 0) + (reply.writeErrors?.length ?? 0) < updates.length) throw new IncompleteWriteError(new Error('a user was deleted while the chunk was applied'));
+  }
+  if (inserts.length > 0) {
+    const reply = (await db.command({ insert: collection, documents: inserts.map(({ document }) => document), ordered: false })) as WriteReply;
+    collectRefusals(reply, inserts, true, refused);
+    if ((reply.n ?? 0) + (reply.writeErrors?.length ?? 0) < inserts.length) throw new IncompleteWriteError(new Error(`MongoDB answered for ${reply.n ?? 0} of ${inserts.length} inserts`));
   }
   return refused;
+}
+
+function collectRefusals(reply: WriteReply, sent: { index: number }[], inserting: boolean, refused: Map<number, RefusedWrite>): void {
+  if (reply.writeConcernError) throw new IncompleteWriteError(new Error(`write concern: ${JSON.stringify(reply.writeConcernError)}`));
+  for (const writeError of reply.writeErrors ?? []) {
+    const operation = sent[writeError.index];
+    if (!operation) throw new IncompleteWriteError(new Error(`MongoDB refused write ${writeError.index} of ${sent.length}`));
+    refused.set(operation.index, {
+      message: describeWriteError(writeError.code, writeError.errmsg ?? ''),
+      taken: writeError.code === 11000 && inserting,
+    });
+  }
 }
 
 function describeWriteError(code: number | undefined, errmsg: string): string {
