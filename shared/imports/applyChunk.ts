@@ -77,8 +77,8 @@ export interface PreparedChunk {
 
 /**
  * Applies one chunk of rows: one query for the users they name and the holders of their
- * external IDs, the domain's decision per row, and one unordered bulk write (MongoDB runs it as
- * one insert and one update command). A row whose insert meets a user created meanwhile (an
+ * external IDs, the domain's decision per row, and the writes (one unordered update and one
+ * unordered insert command). A row whose insert meets a user created meanwhile (an
  * overlapping import) is decided again against that user, within the same chunk. Nothing here
  * commits progress; the caller does that together with the counts.
  */
@@ -86,16 +86,19 @@ export async function applyChunk(rows: ChunkRow[], job: ChunkJob, directory: Dir
   return writeChunk(await prepareChunk(rows, job, directory));
 }
 
-/** The first half of applyChunk: the query and the decisions, no write. */
-export async function prepareChunk(rows: ChunkRow[], job: ChunkJob, directory: DirectorySnapshot): Promise<PreparedChunk> {
+/**
+ * The first half of applyChunk: the query (unless `found`, the answer of lookUpChunkUsers for
+ * these rows, is given) and the decisions; no write.
+ */
+export async function prepareChunk(rows: ChunkRow[], job: ChunkJob, directory: DirectorySnapshot, found?: Promise<FoundUsers | undefined>): Promise<PreparedChunk> {
   const outcome: ChunkOutcome = { created: 0, updated: 0, unchanged: 0, failed: 0, createdUserIds: [], failures: [] };
   const claimedExternalIds = job.dryRunExternalIds ?? new Map<string, number>();
   const touches = identitiesOf(rows);
-  const planned = await decideRound(rows, { job, directory, outcome, claimedExternalIds, planned: [], touches });
+  const planned = await decideRound(rows, { job, directory, outcome, claimedExternalIds, planned: [], touches }, found);
   return { job, directory, outcome, planned, claimedExternalIds, touches };
 }
 
-/** The second half: the bulk write, and further rounds for rows whose user appeared meanwhile. */
+/** The second half: the writes, and further rounds for rows whose user appeared meanwhile. */
 export async function writeChunk(prepared: PreparedChunk): Promise<ChunkOutcome> {
   let planned = prepared.planned;
   for (let round = 1; planned.length > 0; round += 1) {
@@ -128,9 +131,9 @@ function identitiesOf(rows: ChunkRow[]): Set<string> {
 }
 
 /** Decides rows against what MongoDB holds now; returns the writes they need. */
-async function decideRound(rows: ChunkRow[], prepared: PreparedChunk): Promise<PlannedWrite[]> {
+async function decideRound(rows: ChunkRow[], prepared: PreparedChunk, found?: Promise<FoundUsers | undefined>): Promise<PlannedWrite[]> {
   const { job, directory, outcome, claimedExternalIds, touches } = prepared;
-  const { byKey: existingByKey, holders: holdersByExternalId } = await findChunkUsers(rows);
+  const { byKey: existingByKey, holders: holdersByExternalId } = (await found) ?? (await lookUpChunkUsers(rows));
   // An update may take an external ID away from its user: that ID is touched as well.
   for (const user of existingByKey.values()) if (user.externalId) touches.add(`externalId:${user.externalId}`);
   // Started in row order, awaited together: hashing a chunk's passwords uses every thread of
@@ -220,14 +223,21 @@ async function decide(
  * One query for the users a chunk names by username and for the holders of its external IDs
  * (an `$or` that MongoDB answers from the two indexes).
  */
-async function findChunkUsers(rows: ChunkRow[]): Promise<{ byKey: Map<string, LeanUser>; holders: Map<string, { id: string; username: string }> }> {
+export interface FoundUsers {
+  byKey: Map<string, LeanUser>;
+  holders: Map<string, { id: string; username: string }>;
+}
+
+export async function lookUpChunkUsers(rows: ChunkRow[]): Promise<FoundUsers> {
   const keys = [...new Set(rows.filter((row) => row.usernameKey).map((row) => row.usernameKey))];
   const externalIds = [...new Set(rows.map((row) => cellValue(row.cells.externalId)).filter((id): id is string => Boolean(id)))];
   const filter = chunkUsersFilter(keys, externalIds);
   if (!filter) return { byKey: new Map(), holders: new Map() };
   // The driver's own find: the filter is built here from strings, so mongoose's casting of
   // each of the up to 2,000 $in values adds time and nothing else.
-  const users = (await UserModel.collection.find(filter).toArray()) as unknown as LeanUser[];
+  // At most one user per key and per external ID answers: one batch holds them all, instead of
+  // the first batch of 101 and a getMore for the rest.
+  const users = (await UserModel.collection.find(filter, { batchSize: keys.length + externalIds.length }).toArray()) as unknown as LeanUser[];
   const wantedKeys = new Set(keys);
   const wantedIds = new Set(externalIds);
   return {

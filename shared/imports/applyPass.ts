@@ -1,6 +1,6 @@
 import type { ObjectId } from 'mongodb';
 import { importRowsProcessed } from '../observability/metrics';
-import { chunksAreIndependent, prepareChunk, writeChunk, type ChunkJob, type ChunkOutcome, type ChunkRow, type PreparedChunk } from './applyChunk';
+import { chunksAreIndependent, lookUpChunkUsers, prepareChunk, writeChunk, type ChunkJob, type ChunkOutcome, type ChunkRow, type FoundUsers } from './applyChunk';
 import { DuplicateUsernameTracker } from './duplicateUsernames';
 import type { DirectorySnapshot } from './importDirectory';
 import { readDataRows, type ImportFile } from './importFileRows';
@@ -31,11 +31,13 @@ interface Chunk {
 }
 
 /**
- * The apply pass: rows in chunks, each applied (query, decisions, one bulk write) and then
- * committed with its counts and checkpoint. Two things overlap, because MongoDB and this
- * process take turns otherwise: the next chunk is read and bound while the current one is in
- * MongoDB, and a chunk's commit (failed rows, invitations, counts) runs while the next chunk is
- * applied. Commits stay in order, one at a time, and a chunk applied but not committed is what
+ * The apply pass: rows in chunks, each applied (query, decisions, one update and one insert command) and then
+ * committed with its counts and checkpoint. MongoDB and this process would otherwise take turns,
+ * so the work overlaps: the next chunk is read ahead while the current one is applied; its query
+ * is sent before the current chunk's write, so that it is decided while MongoDB writes (only
+ * when the two chunks share no username key or external ID: then the answer is the same either
+ * way); and a chunk's commit (failed rows, invitations, counts) runs while the next is applied.
+ * Writes and commits stay in order, one at a time, and a chunk written but not committed is what
  * a crash leaves too: the next attempt replays it and counts its writes once.
  */
 export async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions): Promise<'completed' | 'cancelled' | Interruption> {
@@ -59,7 +61,6 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
 
   const writing = new InFlight<{ chunk: Chunk; outcome: ChunkOutcome }>();
   const committing = new InFlight<Verdict>();
-  let written: PreparedChunk | undefined;
   /** Waits for the chunk in MongoDB, starts its commit; returns the verdict of the commit before. */
   const finishWrite = async (): Promise<Verdict> => {
     const done = await writing.take();
@@ -76,25 +77,31 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
     return last === 'continue' ? previous : last;
   };
 
+  // The query of the chunk to decide next, when it could be sent before the previous write.
+  const looking = new InFlight<FoundUsers>();
   const chunks = readAhead(readChunks(job, file, binder, options));
   try {
-    for (;;) {
-      const next = await chunks.next();
-      if (next.done) break;
+    let next = await chunks.next();
+    while (!next.done) {
       const chunk = next.value;
       if (typeof chunk === 'string') return (await finishAll()) === 'lost' ? 'lost' : chunk;
       if (options.signal?.aborted) return 'lost';
-      // The next chunk's query runs while this one is written only when no answer can differ.
-      const dependent = written && !chunksAreIndependent(written, chunk.rows);
-      const verdictBefore = dependent ? await finishWrite() : 'continue';
-      if (verdictBefore === 'lost') return 'lost';
-      if (verdictBefore === 'cancel') return (await finishAll()) === 'lost' ? 'lost' : cancel(job._id);
-      const prepared = await prepareChunk(chunk.rows, chunkJob, directory);
+      if (!looking.active) {
+        // This chunk's query must see the write before it.
+        const verdict = await finishWrite();
+        if (verdict === 'lost') return 'lost';
+        if (verdict === 'cancel') return (await finishAll()) === 'lost' ? 'lost' : cancel(job._id);
+      }
+      const prepared = await prepareChunk(chunk.rows, chunkJob, directory, looking.active ? looking.take() : undefined);
       const verdict = await finishWrite();
       if (verdict === 'lost') return 'lost';
       // Cancelled meanwhile: what is written is committed, so the counts say what was written.
       if (verdict === 'cancel') return (await finishAll()) === 'lost' ? 'lost' : cancel(job._id);
-      written = prepared;
+      next = await chunks.next();
+      // The next chunk's query goes out before this chunk's write, so MongoDB answers it first and
+      // the next chunk is decided while this one is written; only where no answer can differ.
+      const upcoming = next.done || typeof next.value === 'string' ? undefined : next.value;
+      if (upcoming && chunksAreIndependent(prepared, upcoming.rows)) looking.start(lookUpChunkUsers(upcoming.rows));
       writing.start(writeChunk(prepared).then((outcome) => ({ chunk, outcome })));
       const interrupted = options.interruption();
       if (interrupted) return (await finishAll()) === 'lost' ? 'lost' : interrupted;
@@ -105,6 +112,7 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
   } finally {
     await writing.drain();
     await committing.drain();
+    await looking.drain();
     await chunks.return();
   }
 }
@@ -141,6 +149,10 @@ async function* readChunks(job: ImportJobDocument, file: ImportFile, binder: Row
  */
 class InFlight<T> {
   private current: Promise<{ value?: T; error?: unknown; failed: boolean }> | undefined;
+
+  get active(): boolean {
+    return this.current !== undefined;
+  }
 
   start(work: Promise<T>): void {
     this.current = work.then((value) => ({ value, failed: false }), (error: unknown) => ({ error, failed: true }));

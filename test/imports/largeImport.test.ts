@@ -50,7 +50,8 @@ async function importCountingCommands(csv: string): Promise<{ job: Record<string
   client.off('commandStarted', listen);
   const job = (await service.asAdmin().get(`/api/imports/${upload.body.id}`)).body;
 
-  const collectionOf = (command: CommandStartedEvent) => String(command.command[command.commandName]);
+  // A getMore names its cursor first and its collection in `collection`.
+  const collectionOf = (command: CommandStartedEvent) => String(command.commandName === 'getMore' ? command.command.collection : command.command[command.commandName]);
   const fileReads = commands.filter((command) => collectionOf(command).startsWith('uploads.')).length;
   // Per chunk: one query for users and external-ID holders, inserts, updates, one commit.
   const chunkWork = commands.filter((command) => ['users', 'importrowerrors'].includes(collectionOf(command)) || command.commandName === 'findAndModify').length;
