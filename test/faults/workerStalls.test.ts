@@ -11,7 +11,9 @@ import { FAULT_ROWS, FAULT_TIMEOUT_MS, processedAtLeast, usersCsv } from './faul
 // Large enough that reading the file takes a while; the lock short enough that a worker whose
 // event loop is blocked for about a second is taken for dead.
 const ROWS = Math.max(FAULT_ROWS, 20_000);
-const TIMEOUT_MS = FAULT_TIMEOUT_MS + ROWS * 5;
+/** Imports that must outlast a few lock renewals: 20,000 rows now take about a second. */
+const LONG_ROWS = ROWS * 5;
+const TIMEOUT_MS = FAULT_TIMEOUT_MS + LONG_ROWS * 5;
 const LOCK = { WORKER_LOCK_SECONDS: '2', IMPORT_CHUNK_SIZE: '1000', LOG_LEVEL: 'info' };
 
 let service: TestService;
@@ -61,15 +63,15 @@ describe('a worker reading a large file', () => {
   test('When a worker loses its lock on an import, then it stops working on it at once and the import still ends exact', async () => {
     const worker = startWorkerProcess(service, LOCK);
     try {
-      const upload = await uploadCsv(service, usersCsv('unlocked', ROWS));
-      await processedAtLeast(service, upload.body.id, ROWS / 10);
+      const upload = await uploadCsv(service, usersCsv('unlocked', LONG_ROWS));
+      await processedAtLeast(service, upload.body.id, LONG_ROWS / 20);
       // What another worker taking over looks like to this one: the lock is no longer its own.
       await service.runtime.redis.set(`${service.config.queuePrefix}:${QUEUE_NAMES.imports}:${upload.body.id}:lock`, 'someone-else', 'PX', 3000);
       const job = await waitForImport(service, upload.body.id, TIMEOUT_MS);
       expect(worker.output()).toContain('lost the lock on an import: stopping work on it');
       expect(job.status).toBe('completed');
-      expect(job.counts).toMatchObject({ processed: ROWS, created: ROWS, failed: 0 });
-      expect(await UserModel.countDocuments({ usernameKey: { $regex: '^unlocked' } })).toBe(ROWS);
+      expect(job.counts).toMatchObject({ processed: LONG_ROWS, created: LONG_ROWS, failed: 0 });
+      expect(await UserModel.countDocuments({ usernameKey: { $regex: '^unlocked' } })).toBe(LONG_ROWS);
     } finally {
       worker.kill('SIGTERM');
       await exited(worker);
@@ -84,15 +86,16 @@ describe('a worker reading a large file', () => {
     const cutOff = startWorkerProcess(service, { ...shortLock, REDIS_URL: redisProxy.rewrite(service.config.redisUrl) });
     let other: ReturnType<typeof startWorkerProcess> | undefined;
     try {
-      const upload = await uploadCsv(service, usersCsv('cutoff', ROWS));
-      await processedAtLeast(service, upload.body.id, ROWS / 10);
+      // Enough rows that the cut-off worker cannot finish them within its lapsing lock.
+      const upload = await uploadCsv(service, usersCsv('cutoff', LONG_ROWS));
+      await processedAtLeast(service, upload.body.id, LONG_ROWS / 20);
       redisProxy.cut();
       other = startWorkerProcess(service, shortLock);
       const job = await waitForImport(service, upload.body.id, TIMEOUT_MS);
       expect(cutOff.output()).toContain('Redis unreachable: the lock was not renewed in time');
       expect(job.status).toBe('completed');
-      expect(job.counts).toMatchObject({ processed: ROWS, created: ROWS, failed: 0 });
-      expect(await UserModel.countDocuments({ usernameKey: { $regex: '^cutoff' } })).toBe(ROWS);
+      expect(job.counts).toMatchObject({ processed: LONG_ROWS, created: LONG_ROWS, failed: 0 });
+      expect(await UserModel.countDocuments({ usernameKey: { $regex: '^cutoff' } })).toBe(LONG_ROWS);
     } finally {
       cutOff.kill('SIGKILL');
       other?.kill('SIGTERM');
