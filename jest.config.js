@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/shared', '<rootDir>/api', '<rootDir>/worker', '<rootDir>/test'],
+  roots: ['<rootDir>/shared', '<rootDir>/api', '<rootDir>/worker', '<rootDir>/scripts', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // A worker process losing MongoDB twice (test/faults/workerOutage) sometimes never reconnects
   // after the second outage: the driver keeps reporting the closed connection for minutes. Until

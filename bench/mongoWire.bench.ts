@@ -9,7 +9,7 @@
  */
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { MongoClient } from 'mongodb';
-import { startMongoWireServer } from '../test/mongoWire';
+import { startMongoWireServer } from '../scripts/embedded/mongoWire';
 
 const DOCUMENTS = 100_000;
 const LOOKUPS = 100;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { startMongoWireServer } from './mongoWire';
 
 export type MongoBackend = 'MONGO_URL' | 'mongod (mongodb-memory-server)' | 'in-memory wire server (test double)';
 
@@ -18,8 +19,9 @@ interface Options {
 
 /**
  * Resolves MongoDB for `npm run dev` and the test suite, in the documented order:
- * MONGO_URL → a real mongod from mongodb-memory-server-core → the in-memory wire server kept
- * under test/. Production entry points never call this: they require MONGO_URL.
+ * MONGO_URL → a real mongod from mongodb-memory-server-core → the in-memory wire server in
+ * ./mongoWire. Production entry points never call this: they require MONGO_URL, and a
+ * production install (`npm ci --omit=dev`) has none of the packages the stand-ins use.
  */
 export async function resolveMongo({ log }: Options): Promise<EmbeddedMongo> {
   const url = process.env.MONGO_URL;
@@ -31,11 +33,6 @@ export async function resolveMongo({ log }: Options): Promise<EmbeddedMongo> {
   const mongod = await tryMemoryServer(log);
   if (mongod) return mongod;
 
-  // Required lazily by path so that nothing outside dev/test tooling can reach the test double,
-  // and so that a build of the product (which leaves test/ out) does not try to compile it.
-  const wirePath = path.join(__dirname, '..', '..', 'test', 'mongoWire');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startMongoWireServer } = require(wirePath) as typeof import('../../test/mongoWire');
   const server = await startMongoWireServer({ host: '127.0.0.1', port: 0 });
   log(`MongoDB: in-memory wire-compatible test server at ${server.uri} (no mongod could be had)`);
   return {

@@ -2,7 +2,7 @@ import type { Document } from 'mongodb';
 import { UserModel } from '../../shared/directory/userModel';
 import { chunkUsersFilter } from '../../shared/imports/applyChunk';
 import { startTestService, type TestService } from '../support/testService';
-import { winningPlanStages } from '../mongoWire/conformance/support';
+import { winningPlanStages } from '../../scripts/embedded/mongoWire/conformance/support';
 
 let service: TestService;
 beforeAll(async () => {
