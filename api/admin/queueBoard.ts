@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { allow, authenticate } from '../http/auth';
+import { requireRole, authenticate } from '../http/auth';
 import { contentSecurityPolicyWith } from '../http/securityHeaders';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -19,7 +19,7 @@ export function queueBoard(runtime: Runtime): Router[] {
     queues: [new BullMQAdapter(runtime.importQueue), new BullMQAdapter(runtime.invitationQueue)],
     serverAdapter,
   });
-  return [boardPolicy(), basicToBearer(), authenticate(runtime.config.apiKeys), allow(), serverAdapter.getRouter()] as Router[];
+  return [boardPolicy(), basicToBearer(), authenticate(runtime.config.apiKeys), requireRole('admin'), serverAdapter.getRouter()] as Router[];
 }
 
 /**

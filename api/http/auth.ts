@@ -30,11 +30,12 @@ export function authenticate(apiKeys: ReadonlyMap<string, ApiRole>) {
   };
 }
 
-/** Admins may do everything; other roles only what is listed. */
-export function allow(...roles: ApiRole[]) {
+/** Only keys with at least the `minimum` role: `requireRole('admin')` is admins only, `requireRole('support')` support and admins. */
+export function requireRole(minimum: ApiRole) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const role = req.apiRole;
-    if (role === 'admin' || (role && roles.includes(role))) return next();
-    throw new AppError('forbidden', 'forbidden', `This needs the admin role; your key has the ${role ?? 'no'} role.`);
+    // An admin key can do everything a support key can.
+    if (role === 'admin' || role === minimum) return next();
+    throw new AppError('forbidden', 'forbidden', `This needs the ${minimum} role; your key has the ${role ?? 'no'} role.`);
   };
 }

@@ -9,7 +9,7 @@ import { toImportJobView } from '../../shared/imports/importJobView';
 import { startImport } from '../../shared/imports/startImport';
 import { summariseInvitations } from '../../shared/invitations/invitationSummary';
 import type { Runtime } from '../../shared/runtime/runtime';
-import { allow } from '../http/auth';
+import { requireRole } from '../http/auth';
 import { HEAD_BYTES, gridfsUploadStorage, type StoredUpload } from './gridfsUploadStorage';
 
 export function importRoutes(runtime: Runtime): Router {
@@ -20,7 +20,7 @@ export function importRoutes(runtime: Runtime): Router {
   });
   const { importQueue } = runtime;
 
-  router.post('/imports', allow(), requireMultipart, upload.single('file'), async (req, res) => {
+  router.post('/imports', requireRole('admin'), requireMultipart, upload.single('file'), async (req, res) => {
     if (!req.file) throw invalidInput('missing_file', 'Attach the CSV file as the multipart field "file".');
     const stored = req.file as unknown as StoredUpload & Express.Multer.File;
     const view = await startImport(
@@ -32,17 +32,17 @@ export function importRoutes(runtime: Runtime): Router {
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 
-  router.get('/imports', allow('support'), async (req, res) => {
+  router.get('/imports', requireRole('support'), async (req, res) => {
     res.json(await listImportJobs(req.query));
   });
 
-  router.get('/imports/:id', allow('support'), async (req, res) => {
+  router.get('/imports/:id', requireRole('support'), async (req, res) => {
     const job = await getImportJob(req.params.id as string);
     const view = toImportJobView(job);
     res.json(job.settings?.sendInvitations ? { ...view, invitations: await summariseInvitations(job._id) } : view);
   });
 
-  router.get('/imports/:id/errors.csv', allow('support'), async (req, res) => {
+  router.get('/imports/:id/errors.csv', requireRole('support'), async (req, res) => {
     const job = await getImportJob(req.params.id as string);
     // Before the CSV headers: a deleted upload is answered as a JSON error, not a broken download.
     const report = errorReportCsv(job);
@@ -50,12 +50,12 @@ export function importRoutes(runtime: Runtime): Router {
     await pipeline(Readable.from(report), res);
   });
 
-  router.post('/imports/:id/retry', allow('support'), async (req, res) => {
+  router.post('/imports/:id/retry', requireRole('support'), async (req, res) => {
     const view = await retryImportJob(req.params.id as string, req.body, req.apiRole ?? 'support', importQueue);
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 
-  router.post('/imports/:id/cancel', allow('support'), async (req, res) => {
+  router.post('/imports/:id/cancel', requireRole('support'), async (req, res) => {
     res.json(await cancelImportJob(req.params.id as string));
   });
 
