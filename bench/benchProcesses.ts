@@ -8,6 +8,7 @@ import path from 'node:path';
 import { startEmbeddedServices, type EmbeddedServices } from '../scripts/embedded/embeddedServices';
 import { freePort } from '../scripts/embedded/embeddedRedis';
 import { apiClient, waitReady, withDatabase } from './benchHttp';
+import { isFinalStatus } from '../shared/imports/importStatuses';
 
 export const COMPILED = process.env.BENCH_TSX !== '1';
 const ROOT = path.join(__dirname, '..');
@@ -158,7 +159,7 @@ export async function waitForImport(call: BenchStack['call'], id: string, onPoll
     await new Promise((resolve) => setTimeout(resolve, everyMs));
     const view = (await (await call(`/api/imports/${id}`)).json()) as ImportView;
     onPoll(view);
-    if (['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(view.status)) return view;
+    if (isFinalStatus(view.status)) return view;
   }
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
 import { apiClient, waitReady, withDatabase } from './benchHttp';
+import { isFinalStatus } from '../shared/imports/importStatuses';
 import { freePort } from '../scripts/embedded/embeddedRedis';
 import { connectRedis } from '../shared/queues/queues';
 import { startOwnRedis } from '../test/support/ownRedis';
@@ -18,7 +19,6 @@ import { startTcpProxy, type TcpProxy } from '../test/support/tcpProxy';
 const ROWS = Number(process.argv[2] ?? 20_000);
 const KEY = 'bench-admin-key';
 const root = path.join(__dirname, '..');
-const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type View = { status: string; counts: Record<string, number>; failureReason?: string };
@@ -70,7 +70,7 @@ async function scenario(name: string, base: string, env: NodeJS.ProcessEnv, faul
     do {
       await sleep(250);
       current = await view(base, job.id);
-    } while (!FINAL.includes(current.status));
+    } while (!isFinalStatus(current.status));
     const seconds = (Date.now() - started) / 1000;
     await sleep(1100);
     const peak = Number(readFileSync(probeFile, 'utf8'));
@@ -97,7 +97,7 @@ async function flushedQueue(base: string, env: NodeJS.ProcessEnv, redisUrl: stri
     const ended: Record<string, number> = {};
     while (Object.keys(ended).length < 2) {
       for (const id of [first, second]) {
-        if (!ended[id] && FINAL.includes((await view(base, id)).status)) ended[id] = (Date.now() - flushedAt) / 1000;
+        if (!ended[id] && isFinalStatus((await view(base, id)).status)) ended[id] = (Date.now() - flushedAt) / 1000;
       }
       await sleep(250);
     }
@@ -128,7 +128,7 @@ async function outage(base: string, id: string, proxy: TcpProxy, ms: number) {
 async function progressAt(base: string, id: string, share: number) {
   for (;;) {
     const current = await view(base, id);
-    if (current.counts.processed >= ROWS * share || FINAL.includes(current.status)) return;
+    if (current.counts.processed >= ROWS * share || isFinalStatus(current.status)) return;
     await sleep(50);
   }
 }

@@ -1,9 +1,8 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import type { ImportSettings } from './importSettings';
+import { IMPORT_STATUSES } from './importStatuses';
 
-export const IMPORT_STATUSES = ['queued', 'validating', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
-export type ImportStatus = (typeof IMPORT_STATUSES)[number];
-export const FINAL_STATUSES: readonly ImportStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
+export { FINAL_STATUSES, IMPORT_STATUSES, type ImportStatus } from './importStatuses';
 
 const countsSchema = new Schema(
   {

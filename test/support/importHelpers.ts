@@ -1,3 +1,4 @@
+import { isFinalStatus } from '../../shared/imports/importStatuses';
 import type { TestService } from './testService';
 
 export interface UploadSettings {
@@ -14,7 +15,6 @@ export function uploadCsv(service: TestService, content: string | Buffer, settin
   return request.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), { filename: fileName, contentType: 'text/csv' });
 }
 
-const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 
 /** Polls the job like the admin page does, until it ends. */
 export async function waitForImport(service: TestService, id: string, timeoutMs = 60_000) {
@@ -22,7 +22,7 @@ export async function waitForImport(service: TestService, id: string, timeoutMs 
   for (;;) {
     const response = await service.asAdmin().get(`/api/imports/${id}`);
     if (response.status !== 200) throw new Error(`GET /api/imports/${id} answered ${response.status}`);
-    if (FINAL.includes(response.body.status)) return response.body;
+    if (isFinalStatus(response.body.status)) return response.body;
     if (Date.now() > deadline) throw new Error(`import ${id} still ${response.body.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
