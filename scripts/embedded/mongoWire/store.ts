@@ -1,5 +1,5 @@
-import { ObjectId, UUID, type Document } from 'bson';
-import { adoptDocument, canonicalKey, withIdFirst } from './bsonValues';
+import { DBRef, ObjectId, UUID, type Document } from 'bson';
+import { adoptDocument, canonicalKey, isPlainObject, withIdFirst } from './bsonValues';
 import { CommandError, namespaceNotFound } from './errors';
 import { Index, duplicateKeyError, sameIndexOptions, sameKeyPattern, type IndexSpec } from './indexes';
 
@@ -100,6 +100,39 @@ export class Collection {
 function assertValidId(value: unknown): void {
   if (Array.isArray(value)) throw new CommandError(53, 'InvalidIdField', "The '_id' value cannot be of type array");
   if (value instanceof RegExp) throw new CommandError(53, 'InvalidIdField', "The '_id' value cannot be of type regex");
+}
+
+/**
+ * mongod refuses to store an `_id` holding a `$`-prefixed field name at any depth (BSONObj's
+ * storageValidEmbedded, run by insert), a DBRef's `$ref`, `$id` and `$db` apart. Checked by
+ * the insert command, where mongod reports it per document as a write error.
+ */
+export function assertStorableId(doc: Document): void {
+  const id = doc._id;
+  if (!isPlainObject(id)) return;
+  const offending = dollarPrefixedField(id);
+  if (offending !== undefined) {
+    throw new CommandError(52, 'DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${offending} is not valid for storage.`);
+  }
+}
+
+function dollarPrefixedField(value: unknown): string | undefined {
+  // The BSON decoder turns a well-formed {$ref, $id[, $db]} into a DBRef; its extra fields stay plain.
+  if (value instanceof DBRef) return dollarPrefixedField(value.fields);
+  if (Array.isArray(value)) {
+    for (const element of value) {
+      const found = dollarPrefixedField(element);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(value)) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.startsWith('$')) return key;
+    const found = dollarPrefixedField(inner);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** All databases of one server. Databases and collections spring into existence on first write. */

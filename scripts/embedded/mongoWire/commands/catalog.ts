@@ -3,10 +3,21 @@ import { Query } from 'mingo';
 import { CommandError, asCommandError, badValue, namespaceNotFound } from '../errors';
 import { defaultIndexName, sameKeyPattern, type IndexSpec } from '../indexes';
 import type { Collection, Store } from '../store';
-import { collectionArgument, userValue, type CommandHandler } from './context';
+import { collectionArgument, strictCommand, userValue, type CommandDefinition, type CommandHandler } from './context';
+import { GENERIC_ARGUMENTS, notImplemented } from './fields';
 
-/** Fields every command may carry that are not collection options. */
-const GENERIC_FIELDS = new Set(['$db', 'lsid', '$clusterTime', 'txnNumber', 'writeConcern', 'readConcern', 'comment', 'maxTimeMS', '$readPreference', 'apiVersion', 'apiStrict', 'apiDeprecationErrors']);
+/**
+ * The collection options mongod 7.0's create knows. This server records options but honours none
+ * of them (no capping, no validation, no views, no default collation...), so create refuses every
+ * one that is set, after answering a repeated create as mongod does (NamespaceExists when the
+ * options differ).
+ */
+const CREATE_OPTIONS = [
+  'capped', 'autoIndexId', 'idIndex', 'size', 'max', 'storageEngine', 'validator', 'validationLevel', 'validationAction',
+  'indexOptionDefaults', 'viewOn', 'pipeline', 'collation', 'changeStreamPreAndPostImages', 'timeseries', 'clusteredIndex',
+  'expireAfterSeconds', 'encryptedFields', 'temp', 'flags', 'recordPreImages', 'collectionUUID',
+];
+const INERT_WHEN_FALSE = new Set(['capped', 'temp']);
 
 /** mongod stores a collation with every attribute spelled out; listIndexes shows that form. */
 function expandCollation(collation: Document): Document {
@@ -145,15 +156,17 @@ const listDatabases: CommandHandler = (command, { store, database }) => {
 
 const create: CommandHandler = (command, { store, database }) => {
   const name = collectionArgument(command);
-  if (command.viewOn !== undefined) throw new CommandError(115, 'CommandNotSupported', 'views are not supported by this server');
   const options: Document = {};
-  for (const [option, value] of Object.entries(command)) if (option !== 'create' && !GENERIC_FIELDS.has(option)) options[option] = value;
+  for (const [option, value] of Object.entries(command)) if (option !== 'create' && !GENERIC_ARGUMENTS.has(option)) options[option] = value;
   const existing = store.collection(database, name);
   if (existing) {
     // mongod 7 accepts a create that repeats the existing collection's options and refuses any other.
     if (JSON.stringify(existing.options) === JSON.stringify(options)) return { ok: 1 };
     throw new CommandError(48, 'NamespaceExists', `Collection ${database}.${name} already exists.`);
   }
+  // `capped: false` and `temp: false` are the defaults: they ask for nothing this server lacks.
+  const unhonoured = Object.keys(options).find((option) => !(INERT_WHEN_FALSE.has(option) && options[option] === false));
+  if (unhonoured !== undefined) throw notImplemented(`create.${unhonoured}`);
   store.ensureCollection(database, name, options);
   return { ok: 1 };
 };
@@ -190,6 +203,17 @@ function moveCollection(store: Store, source: Collection, database: string, name
   for (const doc of source.docs.values()) target.insert(doc);
 }
 
-export const catalogCommands: Record<string, CommandHandler> = {
-  createIndexes, listIndexes, dropIndexes, listCollections, listDatabases, create, drop, dropDatabase, renameCollection,
+export const catalogCommands: Record<string, CommandDefinition> = {
+  createIndexes: strictCommand('createIndexes', createIndexes, ['indexes'], ['commitQuorum', 'ignoreUnknownIndexOptions', 'collectionUUID', 'isTimeseriesNamespace', 'returnOnStart']),
+  listIndexes: strictCommand('listIndexes', listIndexes, ['cursor'], ['includeBuildUUIDs', 'includeIndexBuildInfo', 'collectionUUID', 'isTimeseriesNamespace']),
+  dropIndexes: strictCommand('dropIndexes', dropIndexes, ['index'], ['collectionUUID', 'isTimeseriesNamespace']),
+  // authorizedCollections: without access control every collection is authorized.
+  listCollections: strictCommand('listCollections', listCollections, ['filter', 'nameOnly', 'authorizedCollections', 'cursor'], ['includePendingDrops']),
+  listDatabases: strictCommand('listDatabases', listDatabases, ['filter', 'nameOnly', 'authorizedDatabases']),
+  // create's options are known here and refused by the handler, after the NamespaceExists check.
+  create: strictCommand('create', create, CREATE_OPTIONS),
+  drop: strictCommand('drop', drop, [], ['collectionUUID', 'isTimeseriesNamespace']),
+  dropDatabase: strictCommand('dropDatabase', dropDatabase, []),
+  // stayTemp only matters for temp collections, which create refuses.
+  renameCollection: strictCommand('renameCollection', renameCollection, ['to', 'dropTarget', 'stayTemp'], ['collectionUUID']),
 };

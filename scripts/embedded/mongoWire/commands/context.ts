@@ -5,6 +5,7 @@ import type { CursorRegistry, Presenter } from '../cursors';
 import { CommandError, asCommandError } from '../errors';
 import { mingoOptions, type MatchOptions } from '../query';
 import type { Store } from '../store';
+import { FieldRules } from './fields';
 
 export interface ConnectionInfo {
   id: number;
@@ -24,6 +25,33 @@ export interface CommandContext {
 
 /** Handlers run synchronously, so every command is atomic with respect to every other. */
 export type CommandHandler = (command: Document, context: CommandContext) => Document;
+
+export interface CommandDefinition {
+  /** mongod's name for the command (aliases such as `ismaster` share one definition): its error paths start with it. */
+  name: string;
+  run: CommandHandler;
+  /** The top-level fields it understands; undefined for the few commands that take any (see `anyFields`). */
+  fields?: FieldRules;
+  /** Why a command without `fields` takes any field. */
+  anyFieldsBecause?: string;
+}
+
+/**
+ * A command that refuses every field it does not understand, as mongod's strict IDL commands do.
+ * `accepted` is what the handler reads or what cannot change its outcome here; `unimplemented`
+ * is what mongod 7.0 knows and this server does not do (see FieldRules).
+ */
+export function strictCommand(name: string, run: CommandHandler, accepted: readonly string[], unimplemented: readonly string[] = []): CommandDefinition {
+  return { name, run, fields: new FieldRules(accepted, unimplemented) };
+}
+
+/**
+ * A command whose field names are data, not options (`getParameter`'s parameter names,
+ * `serverStatus`'s sections), or one that refuses itself whatever it carries. `why` documents it.
+ */
+export function anyFields(name: string, run: CommandHandler, why: string): CommandDefinition {
+  return { name, run, anyFieldsBecause: why };
+}
 
 /** The collection a command names in its first field, validated like mongod does. */
 export function collectionArgument(command: Document): string {

@@ -4,7 +4,8 @@ import { EMPTY_ARRAY, canonicalKey, cloneDocument, isPlainObject, valuesAtPath }
 import { CommandError, asCommandError, failedToParse } from '../errors';
 import { explainPlan, matchingDocuments, mingoOptions, selectDocuments } from '../query';
 import type { Store } from '../store';
-import { collectionArgument, matchOptions, numberArgument, projector, userValue, type CommandHandler } from './context';
+import { collectionArgument, matchOptions, numberArgument, projector, strictCommand, userValue, type CommandDefinition, type CommandHandler } from './context';
+import { FieldRules } from './fields';
 
 const find: CommandHandler = (command, { store, cursors, database }) => {
   const name = collectionArgument(command);
@@ -149,4 +150,48 @@ const explain: CommandHandler = (command, { store, database }) => {
   return { explainVersion: '1', queryPlanner: { namespace: `${database}.${inner.find}`, parsedQuery: filter, winningPlan, rejectedPlans: [] }, command: inner, ok: 1 };
 };
 
-export const readCommands: Record<string, CommandHandler> = { find, getMore, killCursors, count, distinct, aggregate, explain };
+/**
+ * find's fields (mongod's find_command.idl). Accepted beyond what the handler reads: allowDiskUse
+ * (nothing here spills to disk), allowPartialResults (meaningful on sharded clusters only) and
+ * oplogReplay (ignored by mongod itself since 4.4).
+ */
+const FIND_FIELDS = new FieldRules(
+  ['filter', 'projection', 'sort', 'skip', 'limit', 'batchSize', 'singleBatch', 'collation', 'let', 'allowDiskUse', 'allowPartialResults', 'oplogReplay'],
+  [
+    'hint', 'min', 'max', 'returnKey', 'showRecordId', 'tailable', 'awaitData', 'noCursorTimeout', 'ntoreturn', 'options', 'term',
+    'readOnce', 'allowSpeculativeMajorityRead', '$_requestResumeToken', '$_resumeAfter', 'runtimeConstants', 'collectionUUID',
+    'encryptionInformation', 'includeQueryStatsMetrics',
+  ],
+);
+
+/** explain checks the find it wraps as find itself would, so an explained query cannot hide an option. */
+const explainCommand: CommandDefinition = {
+  name: 'explain',
+  run: (command, context) => {
+    const inner = command.explain;
+    if (isPlainObject(inner) && typeof inner.find === 'string') FIND_FIELDS.check(inner, 'find', { command: true });
+    return explain(command, context);
+  },
+  fields: new FieldRules(['verbosity']),
+};
+
+export const readCommands: Record<string, CommandDefinition> = {
+  find: { name: 'find', run: find, fields: FIND_FIELDS },
+  getMore: strictCommand('getMore', getMore, ['collection', 'batchSize'], ['term', 'lastKnownCommittedOpTime', 'includeQueryStatsMetrics']),
+  killCursors: strictCommand('killCursors', killCursors, ['cursors']),
+  // `fields` is a leftover of the old shell that mongod's count parser declares and ignores.
+  count: strictCommand('count', count, ['query', 'limit', 'skip', 'collation', 'fields'], ['hint', 'encryptionInformation']),
+  distinct: strictCommand('distinct', distinct, ['key', 'query', 'collation'], ['hint', 'mirrored', 'sampleId', 'encryptionInformation']),
+  // explain: the handler refuses it; bypassDocumentValidation: this server validates no documents.
+  aggregate: strictCommand(
+    'aggregate',
+    aggregate,
+    ['pipeline', 'cursor', 'collation', 'let', 'allowDiskUse', 'explain', 'bypassDocumentValidation'],
+    [
+      'hint', 'needsMerge', 'fromMongos', '$_requestReshardingResumeToken', 'exchange', 'runtimeConstants', 'isMapReduceCommand',
+      'collectionUUID', '$_passthroughToShard', 'encryptionInformation', '$_externalDataSources', 'sampleId',
+      '$_isClusterQueryWithoutShardKeyCmd', '$_requestResumeToken', '$_resumeAfter', '$_generateV2ResumeTokens', 'includeQueryStatsMetrics',
+    ],
+  ),
+  explain: explainCommand,
+};

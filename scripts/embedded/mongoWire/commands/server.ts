@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Document } from 'bson';
 import { CommandError } from '../errors';
-import type { CommandHandler } from './context';
+import { anyFields, strictCommand, type CommandDefinition, type CommandHandler } from './context';
 
 /** What a standalone mongod 7.0 advertises; the driver sizes its batches and checks features by it. */
 const SERVER_VERSION = '7.0.0';
@@ -105,31 +105,48 @@ export const transactionsUnsupported = () =>
 
 const acknowledge: CommandHandler = () => ({ ok: 1 });
 
-export const serverCommands: Record<string, CommandHandler> = {
-  hello,
-  isMaster,
-  ismaster: isMaster,
-  ping: acknowledge,
-  buildInfo,
-  buildinfo: buildInfo,
-  getParameter,
-  hostInfo,
-  getCmdLineOpts: () => ({ argv: ['mongod'], parsed: {}, ok: 1 }),
-  connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
-  whatsmyuri: (_command, { connection }) => ({ you: connection.remoteAddress, ok: 1 }),
-  serverStatus,
-  dbStats,
-  getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
-  endSessions: acknowledge,
-  killSessions: acknowledge,
-  killAllSessions: acknowledge,
-  refreshSessions: acknowledge,
-  replSetGetStatus: notReplicaSet,
-  replSetGetConfig: notReplicaSet,
-  commitTransaction: () => {
+/**
+ * hello's fields (mongod's hello.idl) plus what the driver adds to its handshake (`backpressure`,
+ * `loadBalanced`). The streaming and authentication fields cannot mislead: without
+ * `topologyVersion` in the reply the driver never streams, and without `speculativeAuthenticate`
+ * in it the driver goes on to saslStart, which this server does not know.
+ */
+const HELLO_FIELDS = [
+  'helloOk', 'client', 'compression', 'backpressure', 'loadBalanced', 'saslSupportedMechs', 'speculativeAuthenticate',
+  'topologyVersion', 'maxAwaitTimeMS', 'forShell', 'hostInfo', 'hangUpOnStepDown',
+];
+const HELLO_UNIMPLEMENTED = ['internalClient'];
+
+const helloCommand = strictCommand('hello', hello, HELLO_FIELDS, HELLO_UNIMPLEMENTED);
+const isMasterCommand = strictCommand('isMaster', isMaster, HELLO_FIELDS, HELLO_UNIMPLEMENTED);
+const buildInfoCommand = strictCommand('buildInfo', buildInfo, []);
+const refusesItself = 'it refuses whatever it carries, as a standalone mongod does';
+
+export const serverCommands: Record<string, CommandDefinition> = {
+  hello: helloCommand,
+  isMaster: isMasterCommand,
+  ismaster: isMasterCommand,
+  ping: strictCommand('ping', acknowledge, []),
+  buildInfo: buildInfoCommand,
+  buildinfo: buildInfoCommand,
+  getParameter: anyFields('getParameter', getParameter, 'its fields name the parameters to read'),
+  hostInfo: strictCommand('hostInfo', hostInfo, []),
+  getCmdLineOpts: strictCommand('getCmdLineOpts', () => ({ argv: ['mongod'], parsed: {}, ok: 1 }), []),
+  connectionStatus: strictCommand('connectionStatus', () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }), [], ['showPrivileges']),
+  whatsmyuri: strictCommand('whatsmyuri', (_command, { connection }) => ({ you: connection.remoteAddress, ok: 1 }), []),
+  serverStatus: anyFields('serverStatus', serverStatus, 'its fields switch report sections on and off; this server reports a fixed few'),
+  dbStats: strictCommand('dbStats', dbStats, [], ['scale', 'freeStorage']),
+  getLog: strictCommand('getLog', () => ({ totalLinesWritten: 0, log: [], ok: 1 }), []),
+  endSessions: strictCommand('endSessions', acknowledge, []),
+  killSessions: strictCommand('killSessions', acknowledge, []),
+  killAllSessions: strictCommand('killAllSessions', acknowledge, []),
+  refreshSessions: strictCommand('refreshSessions', acknowledge, []),
+  replSetGetStatus: anyFields('replSetGetStatus', notReplicaSet, refusesItself),
+  replSetGetConfig: anyFields('replSetGetConfig', notReplicaSet, refusesItself),
+  commitTransaction: anyFields('commitTransaction', () => {
     throw transactionsUnsupported();
-  },
-  abortTransaction: () => {
+  }, refusesItself),
+  abortTransaction: anyFields('abortTransaction', () => {
     throw transactionsUnsupported();
-  },
+  }, refusesItself),
 };

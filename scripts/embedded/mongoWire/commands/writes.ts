@@ -1,9 +1,11 @@
 import type { Document } from 'bson';
+import { isPlainObject } from '../bsonValues';
 import { CommandError, asCommandError, failedToParse } from '../errors';
 import { matchingDocuments, selectDocuments, type MatchOptions } from '../query';
-import type { Collection } from '../store';
+import { assertStorableId, type Collection } from '../store';
 import { PreparedUpdate } from '../updates';
-import { collectionArgument, numberArgument, projector, userValue, type CommandHandler } from './context';
+import { collectionArgument, numberArgument, projector, strictCommand, userValue, type CommandDefinition, type CommandHandler } from './context';
+import { FieldRules } from './fields';
 
 const MAX_WRITE_BATCH_SIZE = 100_000;
 
@@ -46,18 +48,36 @@ const insert: CommandHandler = (command, { store, database }) => {
   const collection = store.ensureCollection(database, collectionArgument(command));
   let n = 0;
   const writeErrors = runBatch<Document>(command, command.documents, (doc) => {
+    assertStorableId(doc);
     collection.insert(doc);
     n++;
   });
   return withWriteErrors({ n }, writeErrors);
 };
 
+/** An update statement's `c` adds to the command's `let`: both are variables (`$$name`) of its pipeline and `$expr`. */
 function statementOptions(command: Document, statement: Document): MatchOptions {
-  return { collation: statement.collation, variables: command.let };
+  const variables = statement.c === undefined ? command.let : { ...command.let, ...statement.c };
+  return { collation: statement.collation, variables };
+}
+
+/**
+ * The fields of one update statement (mongod 7.0's UpdateOpEntry). `sort` is not among them:
+ * an update statement's sort arrived in MongoDB 8.0, and 7.0 refuses it as an unknown field.
+ */
+const UPDATE_STATEMENT_FIELDS = new FieldRules(['q', 'u', 'c', 'upsert', 'multi', 'arrayFilters', 'collation'], ['hint', 'upsertSupplied', 'sampleId', '$_allowShardKeyUpdatesWithoutFullShardKeyInQuery']);
+/** The fields of one delete statement (mongod 7.0's DeleteOpEntry). */
+const DELETE_STATEMENT_FIELDS = new FieldRules(['q', 'limit', 'collation'], ['hint', 'sampleId']);
+
+/** mongod parses every statement before running any: one bad field fails the whole command. */
+function checkStatements(statements: unknown, rules: FieldRules, context: string): void {
+  if (!Array.isArray(statements)) return;
+  for (const statement of statements) if (isPlainObject(statement)) rules.check(statement, context, { command: false });
 }
 
 const update: CommandHandler = (command, { store, database }) => {
   const name = collectionArgument(command);
+  checkStatements(command.updates, UPDATE_STATEMENT_FIELDS, 'update.updates');
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
@@ -94,6 +114,7 @@ const update: CommandHandler = (command, { store, database }) => {
 
 const deleteCommand: CommandHandler = (command, { store, database }) => {
   const collection = store.collection(database, collectionArgument(command));
+  checkStatements(command.deletes, DELETE_STATEMENT_FIELDS, 'delete.deletes');
   let n = 0;
   for (const statement of Array.isArray(command.deletes) ? command.deletes : []) {
     const limit = numberArgument(statement.limit, 0);
@@ -138,4 +159,21 @@ const findAndModify: CommandHandler = (command, { store, database }) => {
   return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
 };
 
-export const writeCommands: Record<string, CommandHandler> = { insert, update, delete: deleteCommand, findAndModify };
+/**
+ * Fields of every write command (mongod's WriteCommandBase). bypassDocumentValidation is accepted:
+ * this server validates no documents (create refuses `validator`), so there is nothing to bypass.
+ */
+const WRITE_COMMAND_FIELDS = ['ordered', 'bypassDocumentValidation'];
+const WRITE_COMMAND_UNIMPLEMENTED = ['stmtIds', 'collectionUUID', 'encryptionInformation', 'isTimeseriesNamespace', 'runtimeConstants'];
+
+export const writeCommands: Record<string, CommandDefinition> = {
+  insert: strictCommand('insert', insert, ['documents', ...WRITE_COMMAND_FIELDS], WRITE_COMMAND_UNIMPLEMENTED),
+  update: strictCommand('update', update, ['updates', 'let', ...WRITE_COMMAND_FIELDS], WRITE_COMMAND_UNIMPLEMENTED),
+  delete: strictCommand('delete', deleteCommand, ['deletes', 'let', ...WRITE_COMMAND_FIELDS], WRITE_COMMAND_UNIMPLEMENTED),
+  findAndModify: strictCommand(
+    'findAndModify',
+    findAndModify,
+    ['query', 'fields', 'sort', 'collation', 'arrayFilters', 'remove', 'update', 'new', 'upsert', 'let', 'bypassDocumentValidation'],
+    ['hint', 'runtimeConstants', 'encryptionInformation', 'sampleId', '$_allowShardKeyUpdatesWithoutFullShardKeyInQuery'],
+  ),
+};

@@ -66,3 +66,19 @@ export function winningPlanStages(explained: Document): { stage: string; indexNa
   };
   return walk(explained.queryPlanner?.winningPlan);
 }
+
+/** What buildInfo's gitVersion says on the in-memory wire server (commands/server.ts). */
+const STAND_IN_GIT_VERSION = 'in-memory-wire-test-double';
+
+export interface ServerIdentity {
+  /** True on the in-memory stand-in (scripts/embedded/mongoWire), false on a real mongod or mongos. */
+  standIn: boolean;
+  /** The server's major version: the stand-in answers as 7.0. */
+  major: number;
+}
+
+/** Which kind of server MONGO_URL points at, asked of the server itself rather than of the environment. */
+export async function serverIdentity(db: Db): Promise<ServerIdentity> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return { standIn: info.gitVersion === STAND_IN_GIT_VERSION, major: Number(String(info.version).split('.')[0]) };
+}
