@@ -1,6 +1,6 @@
 import { startApiServer } from '../api/server';
-import { loadConfig } from '../shared/config/config';
-import { logger } from '../shared/observability/logger';
+import { loadConfig, logFormatFrom } from '../shared/config/config';
+import { logger, setLogFormat } from '../shared/observability/logger';
 import { openRuntime } from '../shared/runtime/runtime';
 import { runProcess } from '../shared/runtime/processLifecycle';
 import { startWorkers } from '../worker/workers';
@@ -13,6 +13,9 @@ const DEV_API_KEYS = 'admin:dev-admin-key,support:dev-support-key';
  * environment names, else embedded ones. Ctrl-C stops all of it, including spawned servers.
  */
 runProcess('dev', async () => {
+  // Readable lines for the person at the terminal; LOG_FORMAT=json shows what production writes.
+  const logFormat = logFormatFrom({ LOG_FORMAT: 'pretty', ...process.env });
+  setLogFormat(logFormat);
   const services = await startEmbeddedServices({
     log: (message) => logger.info(message),
     onMail: (mail) => {
@@ -23,6 +26,7 @@ runProcess('dev', async () => {
   try {
     const config = loadConfig({
       ...process.env,
+      LOG_FORMAT: logFormat,
       MONGO_URL: services.mongo.uri,
       REDIS_URL: services.redis.url,
       SMTP_URL: services.smtpUrl,

@@ -1,4 +1,4 @@
-/** The HTTP contract (DESIGN.md section 4) as OpenAPI 3.1, served at /api/openapi.json. */
+/** The HTTP contract (README, "HTTP API") as OpenAPI 3.1, served at /api/openapi.json. */
 const error = { $ref: '#/components/responses/Error' };
 const errorContent = {
   'application/json': { schema: { type: 'object', properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } } },

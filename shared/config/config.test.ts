@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, logFormatFrom } from './config';
 
 const valid = {
   MONGO_URL: 'mongodb://localhost:27017/users',
@@ -31,6 +31,7 @@ describe('configuration from the environment', () => {
     ['IMPORT_CHUNK_SIZE', { IMPORT_CHUNK_SIZE: '0' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'not a url' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['LOG_FORMAT', { LOG_FORMAT: 'fancy' }],
     ['INVITE_SECRET', { INVITE_SECRET: undefined }],
     ['INVITE_SECRET', { INVITE_SECRET: 'too-short' }],
     ['IMPORT_DB_RETRY_SECONDS', { IMPORT_DB_RETRY_SECONDS: '-5' }],
@@ -57,5 +58,23 @@ describe('which queues a worker consumes', () => {
 
   test('an unknown queue name is refused naming WORKER_QUEUES', () => {
     expect(() => loadConfig({ ...valid, WORKER_QUEUES: 'imports,mail' })).toThrow(/WORKER_QUEUES/);
+  });
+});
+
+describe('how log lines are written', () => {
+  test('by default as JSON, one object a line, which is what log collectors read', () => {
+    expect(loadConfig(valid).logFormat).toBe('json');
+    expect(logFormatFrom({})).toBe('json');
+  });
+
+  test('LOG_FORMAT=pretty asks for readable lines', () => {
+    expect(loadConfig({ ...valid, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(logFormatFrom({ LOG_FORMAT: 'pretty' })).toBe('pretty');
+    expect(logFormatFrom({ LOG_FORMAT: 'json' })).toBe('json');
+  });
+
+  test('LOG_FORMAT is checked on its own, before the rest of the configuration exists, with the same message', () => {
+    expect(() => logFormatFrom({ LOG_FORMAT: 'fancy' })).toThrow(ConfigError);
+    expect(() => logFormatFrom({ LOG_FORMAT: 'fancy' })).toThrow(/^Invalid configuration:\n\s+LOG_FORMAT must be json .* or pretty/);
   });
 });

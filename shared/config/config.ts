@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 export type ApiRole = 'admin' | 'support';
 
+/** How log lines are written: `json` for log collectors, `pretty` (pino-pretty) for people. */
+export type LogFormat = 'json' | 'pretty';
+
 const apiKeys = z
   .string({ error: 'is required: comma-separated role:key pairs, e.g. admin:s3cret,support:0ther' })
   .transform((value, ctx) => {
@@ -36,6 +39,12 @@ const environment = z.object({
   WORKER_CONCURRENCY: positiveInt(2, 64),
   MAX_UPLOAD_MB: positiveInt(200, 10_240),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'], { error: 'must be json (one JSON object a line) or pretty (readable lines, for development)' })
+    .default('json')
+    .refine((format) => format !== 'pretty' || prettyPrinterInstalled(), {
+      error: 'is pretty, which needs pino-pretty, a devDependency that production installs (npm ci --omit=dev) leave out: install the devDependencies, or set LOG_FORMAT=json',
+    }),
   ORG_NAME: z.string().min(1).default('Your organisation'),
   QUEUE_PREFIX: z.string().regex(/^[\w:-]+$/).default('user-import'),
   INVITE_RATE_PER_SECOND: positiveInt(20, 10_000),
@@ -68,6 +77,7 @@ export interface Config {
   workerConcurrency: number;
   maxUploadBytes: number;
   logLevel: string;
+  logFormat: LogFormat;
   orgName: string;
   /** Redis key prefix of every queue: lets several deployments (or test files) share a Redis. */
   queuePrefix: string;
@@ -106,12 +116,7 @@ export class ConfigError extends Error {
  * deployment that forgot one learns which from the first log line.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environment.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'} ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parse(environment, env);
   return {
     mongoUrl: e.MONGO_URL,
     redisUrl: e.REDIS_URL,
@@ -124,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: e.WORKER_CONCURRENCY,
     maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     orgName: e.ORG_NAME,
     queuePrefix: e.QUEUE_PREFIX,
     invitations: {
@@ -139,4 +145,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerLockMs: e.WORKER_LOCK_SECONDS * 1000,
     workerQueues: e.WORKER_QUEUES,
   };
+}
+
+/**
+ * LOG_FORMAT alone, checked as loadConfig checks it: `npm run dev` sets up its logs before it
+ * has the rest of the configuration.
+ */
+export function logFormatFrom(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  return parse(environment.pick({ LOG_FORMAT: true }), env).LOG_FORMAT;
+}
+
+/** Looked up, never loaded: production code paths must not require a devDependency. */
+function prettyPrinterInstalled(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parse<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
 }

@@ -1,4 +1,4 @@
-/** The columns of a user CSV (DESIGN section 2) and how a file's headers map onto them. */
+/** The columns of a user CSV (README, "The CSV format") and how a file's headers map onto them. */
 export type StandardField = 'email' | 'username' | 'firstName' | 'lastName' | 'groups' | 'roles' | 'password' | 'externalId';
 
 interface StandardColumn {

@@ -1,7 +1,7 @@
 import { FINAL_STATUSES, jobSettings, type ImportJobDocument } from './importJobModel';
 import type { ImportSettings } from './importSettings';
 
-/** A job as the API shows it (DESIGN section 4). */
+/** A job as the API shows it (README, "HTTP API"). */
 export interface ImportJobView {
   id: string;
   status: ImportJobDocument['status'];

@@ -1,5 +1,5 @@
 /**
- * DESIGN section 2, for rows that match nobody: identity, email, list splitting, roles and
+ * README, "The CSV format", for rows that match nobody: identity, email, list splitting, roles and
  * groups of a new user, formula guards, custom fields and the password of a new user.
  */
 import { cellValue, decideRow, rowUsernameKey, splitList, usernameKey, type DecisionContext, type RowCells } from './rowDecision';

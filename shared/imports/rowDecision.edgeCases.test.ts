@@ -1,5 +1,5 @@
 /**
- * DESIGN section 2, across the row rules: what every cell goes through, the export → upload
+ * README, "The CSV format", across the row rules: what every cell goes through, the export → upload
  * round trip with awkward values, the password of users who never set one, and what failure
  * messages promise an admin fixing the file in Excel. Per-case rules live beside this file in
  * rowDecision.create / .update / .failures.test.ts (split to keep each file readable).

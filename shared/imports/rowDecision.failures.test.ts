@@ -1,5 +1,5 @@
 /**
- * DESIGN section 2, rows that fail: unknown groups and roles, the password policy, duplicates in
+ * README, "The CSV format", rows that fail: unknown groups and roles, the password policy, duplicates in
  * one file, external IDs, lengths, and every reason of a row reported at once.
  */
 import { ROLES } from '../directory/roles';

@@ -1,5 +1,5 @@
 /**
- * The domain rules of an import (DESIGN section 2): given one CSV row, the upload settings,
+ * The domain rules of an import (README, "The CSV format"): given one CSV row, the upload settings,
  * what the directory knows and the matching user, decide what happens to that user. Pure: no
  * database, no hashing, no clock; the worker gathers the context and applies the decision.
  */

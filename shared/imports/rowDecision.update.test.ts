@@ -1,5 +1,5 @@
 /**
- * DESIGN section 2, for rows that match an existing user: exactly the changed fields, blank cells
+ * README, "The CSV format", for rows that match an existing user: exactly the changed fields, blank cells
  * that keep values, add/replace for groups and for roles separately, the password, and the
  * export → upload round trip that must change nothing.
  */

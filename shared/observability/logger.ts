@@ -1,11 +1,49 @@
 import pino from 'pino';
+import { logFormatFrom, type LogFormat } from '../config/config';
+
+/** Where lines reach stdout, as one entry of the multistream below. */
+interface Stdout {
+  format: LogFormat;
+  stream: pino.DestinationStream;
+  close(): void;
+}
+
+/**
+ * JSON, one object a line, is what log collectors read. Readable lines go through pino-pretty,
+ * a devDependency that production installs leave out, so it is loaded only when asked for; as a
+ * transport it formats in a worker thread, off the event loop that imports rows.
+ */
+function openStdout(format: LogFormat): Stdout {
+  if (format === 'json') return { format, stream: pino.destination(1), close: () => {} };
+  const stream = pino.transport({
+    target: 'pino-pretty',
+    options: { destination: 1, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+  });
+  return { format, stream, close: () => stream.end() };
+}
+
+/**
+ * The logger exists as soon as this module is loaded, before any entry point has read its
+ * configuration. A LOG_FORMAT that cannot be honoured (unknown, or pretty without pino-pretty)
+ * gives JSON here, and the entry point's loadConfig then refuses it, naming it, without a stack.
+ */
+function formatAtLoad(): LogFormat {
+  try {
+    return logFormatFrom(process.env);
+  } catch {
+    return 'json';
+  }
+}
+
+let stdout = openStdout(formatAtLoad());
+// `lastId` (the id `remove` takes) is part of pino's documented multistream API but not of its types.
+const destinations = pino.multistream([{ level: 'trace', stream: stdout.stream }]) as pino.MultiStreamRes & { lastId: number };
+let stdoutId = destinations.lastId;
 
 /**
  * The one logger. Anything that could carry a password is redacted here, once, rather than
  * trusted to every call site: the design forbids passwords in logs.
  */
-const destinations = pino.multistream([{ level: 'trace', stream: pino.destination(1) }]);
-
 export const logger = pino({
   level: process.env.LOG_LEVEL ?? 'info',
   base: { service: 'user-csv-import' },
@@ -22,6 +60,21 @@ export function addLogDestination(stream: NodeJS.WritableStream): void {
 
 export function setLogLevel(level: string): void {
   logger.level = level;
+}
+
+/**
+ * Changes how lines are written to stdout (`npm run dev` asks for pretty ones before it logs).
+ * Throws a ConfigError naming LOG_FORMAT when pretty is asked for and pino-pretty is missing.
+ */
+export function setLogFormat(format: LogFormat): void {
+  logFormatFrom({ LOG_FORMAT: format });
+  if (format === stdout.format) return;
+  const previous = { ...stdout, id: stdoutId };
+  stdout = openStdout(format);
+  destinations.add({ level: 'trace', stream: stdout.stream });
+  stdoutId = destinations.lastId;
+  destinations.remove(previous.id);
+  previous.close();
 }
 
 export type Logger = pino.Logger;

@@ -1,0 +1,102 @@
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from '../../scripts/embedded/embeddedRedis';
+
+const root = path.join(__dirname, '..', '..');
+
+// Makes the child process behave as a production install (`npm ci --omit=dev`), which has no pino-pretty.
+const WITHOUT_PINO_PRETTY = `
+  const Module = require('node:module');
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    if (request === 'pino-pretty' || /[\\\\/]pino-pretty[\\\\/]/.test(request)) {
+      throw Object.assign(new Error("Cannot find module '" + request + "'"), { code: 'MODULE_NOT_FOUND' });
+    }
+    return resolve.call(this, request, ...rest);
+  };
+`;
+const LOG_TWO_LINES = `
+  const { logger } = require('./shared/observability/logger');
+  logger.info({ user: { email: 'ada@example.com', password: 'hunter2-secret' } }, 'row applied');
+  logger.warn('almost done');
+  process.exit(0);
+`;
+
+function run(script: string, env: NodeJS.ProcessEnv) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 30_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const PRETTY_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN): /m;
+const configured = {
+  MONGO_URL: 'mongodb://127.0.0.1:1/users',
+  REDIS_URL: 'redis://127.0.0.1:1',
+  SMTP_URL: 'smtp://127.0.0.1:1',
+  API_KEYS: 'admin:s3cret-admin',
+  INVITE_SECRET: 'a-test-secret-of-at-least-32-characters',
+};
+
+describe('log format', () => {
+  test('When nothing asks for a format, then every line is one JSON object, passwords redacted', () => {
+    const { status, stdout } = run(LOG_TWO_LINES, {});
+    expect(status).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toMatchObject([{ level: 30, msg: 'row applied', user: { password: '[redacted]' } }, { level: 40, msg: 'almost done' }]);
+    expect(stdout).not.toContain('hunter2');
+  });
+
+  test('When pino-pretty is not installed (a production install), then JSON logging does not need it', () => {
+    const { status, stdout, stderr } = run(WITHOUT_PINO_PRETTY + LOG_TWO_LINES, {});
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout.trim().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['row applied', 'almost done']);
+  });
+
+  test('When LOG_FORMAT=pretty, then lines are readable, not JSON, and passwords are still redacted', () => {
+    const { status, stdout } = run(LOG_TWO_LINES, { LOG_FORMAT: 'pretty' });
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^\[[\d:.]+\] INFO: row applied$/m);
+    expect(stdout).toMatch(/^\[[\d:.]+\] WARN: almost done$/m);
+    expect(stdout).toContain('[redacted]');
+    expect(stdout).not.toContain('hunter2');
+    expect(stdout).not.toMatch(/^\{/m);
+  });
+
+  test('When LOG_FORMAT=pretty but pino-pretty is not installed, then an entry point refuses to start naming LOG_FORMAT, without a stack trace', () => {
+    const { status, stdout, stderr } = run(`${WITHOUT_PINO_PRETTY} require('./scripts/start.ts');`, { ...configured, LOG_FORMAT: 'pretty' });
+    expect(status).toBe(1);
+    expect(stderr).toBe(
+      'service cannot start. Invalid configuration:\n' +
+        '  LOG_FORMAT is pretty, which needs pino-pretty, a devDependency that production installs (npm ci --omit=dev) leave out: install the devDependencies, or set LOG_FORMAT=json\n',
+    );
+    expect(stdout).toBe('');
+  });
+
+  test('When npm run dev runs with no LOG_FORMAT, then its log lines are readable, and Ctrl-C still exits cleanly', async () => {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info', QUEUE_PREFIX: `pretty-logs-${port}` };
+    delete env.MONGO_URL;
+    delete env.LOG_FORMAT;
+    const dev = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    dev.stdout.on('data', (part) => (output += part));
+    dev.stderr.on('data', (part) => (output += part));
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      let ready = false;
+      while (!ready && dev.exitCode === null && Date.now() < deadline) {
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.ok, () => false);
+        if (!ready) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      if (!ready) throw new Error(`npm run dev did not become ready; its output:\n${output}`);
+      dev.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(output).toMatch(PRETTY_LINE);
+      expect(output).toMatch(/INFO: dev: shutting down/);
+      expect(output).not.toMatch(/^\{"level"/m);
+    } finally {
+      if (dev.exitCode === null) dev.kill('SIGKILL');
+    }
+  }, 60_000);
+});
