@@ -1,4 +1,6 @@
 /** The HTTP contract (README, "HTTP API") as OpenAPI 3.1, served at /api/openapi.json. */
+import { IMPORT_STATUSES } from '../../shared/imports/importStatuses';
+
 const error = { $ref: '#/components/responses/Error' };
 const errorContent = {
   'application/json': { schema: { type: 'object', properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } } },
@@ -149,7 +151,7 @@ export const openapiDocument = {
         type: 'object',
         properties: {
           id: { type: 'string' },
-          status: { type: 'string', enum: ['queued', 'validating', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] },
+          status: { type: 'string', enum: [...IMPORT_STATUSES] },
           fileName: { type: 'string' },
           settings: {
             type: 'object',
