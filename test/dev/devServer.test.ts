@@ -25,10 +25,11 @@ const alive = (pid: number) => {
 };
 
 describe('npm run dev', () => {
-  test('When started with nothing configured, then it is ready within 30 s and Ctrl-C stops it with nothing left running', async () => {
+  test('When started with nothing configured, then it is ready within 30 s, logs readable lines, and Ctrl-C stops it with nothing left running', async () => {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info' };
     delete env.MONGO_URL;
+    delete env.LOG_FORMAT;
     const dev = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     dev.stdout.on('data', (part) => (output += part));
@@ -50,6 +51,10 @@ describe('npm run dev', () => {
       expect(await exited).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(family.filter(alive)).toEqual([]);
+      // Pretty lines (pino-pretty), not production's JSON, and still flushed on the way out.
+      expect(output).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN): /m);
+      expect(output).toMatch(/INFO: dev: shutting down/);
+      expect(output).not.toMatch(/^\{"level"/m);
     } finally {
       if (dev.exitCode === null) dev.kill('SIGKILL');
     }

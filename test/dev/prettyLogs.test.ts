@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../scripts/embedded/embeddedRedis';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -27,7 +26,6 @@ function run(script: string, env: NodeJS.ProcessEnv) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const PRETTY_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] (INFO|WARN): /m;
 const configured = {
   MONGO_URL: 'mongodb://127.0.0.1:1/users',
   REDIS_URL: 'redis://127.0.0.1:1',
@@ -71,32 +69,4 @@ describe('log format', () => {
     );
     expect(stdout).toBe('');
   });
-
-  test('When npm run dev runs with no LOG_FORMAT, then its log lines are readable, and Ctrl-C still exits cleanly', async () => {
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info', QUEUE_PREFIX: `pretty-logs-${port}` };
-    delete env.MONGO_URL;
-    delete env.LOG_FORMAT;
-    const dev = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    dev.stdout.on('data', (part) => (output += part));
-    dev.stderr.on('data', (part) => (output += part));
-    const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 30_000;
-      let ready = false;
-      while (!ready && dev.exitCode === null && Date.now() < deadline) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.ok, () => false);
-        if (!ready) await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      if (!ready) throw new Error(`npm run dev did not become ready; its output:\n${output}`);
-      dev.kill('SIGINT');
-      expect(await exited).toBe(0);
-      expect(output).toMatch(PRETTY_LINE);
-      expect(output).toMatch(/INFO: dev: shutting down/);
-      expect(output).not.toMatch(/^\{"level"/m);
-    } finally {
-      if (dev.exitCode === null) dev.kill('SIGKILL');
-    }
-  }, 60_000);
 });
