@@ -5,7 +5,7 @@ export const UTF8_BOM = '\uFEFF';
 
 /** One CSV line, CRLF-terminated as Excel writes them; quoting by papaparse. */
 export function csvLine(cells: readonly string[]): string {
-  return `${Papa.unparse([cells as string[]], { newline: '\r\n', quotes: false })}\r\n`;
+  return csvLines([cells]);
 }
 
 /** Several CSV lines in one call: per line, papaparse's set-up costs more than the quoting. */
