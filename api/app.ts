@@ -1,7 +1,7 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { Runtime } from '../shared/runtime/runtime';
-import { httpRequestDuration } from '../shared/observability/metrics';
+import type { Runtime } from '../shared/platform/runtime';
+import { httpRequestDuration } from '../shared/platform/metrics';
 import { directoryRoutes } from './directory/directoryRoutes';
 import { exportRoutes } from './directory/exportRoutes';
 import { importRoutes } from './imports/importRoutes';

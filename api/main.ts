@@ -1,6 +1,6 @@
-import { loadConfig } from '../shared/config/config';
-import { openRuntime } from '../shared/runtime/runtime';
-import { runProcess } from '../shared/runtime/processLifecycle';
+import { loadConfig } from '../shared/platform/config';
+import { openRuntime } from '../shared/platform/runtime';
+import { runProcess } from '../shared/platform/processLifecycle';
 import { startApiServer } from './server';
 
 runProcess('api', async () => {

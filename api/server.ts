@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Runtime } from '../shared/runtime/runtime';
-import { logger } from '../shared/observability/logger';
+import type { Runtime } from '../shared/platform/runtime';
+import { logger } from '../shared/platform/logger';
 import { createApp } from './app';
 
 export interface ApiServer {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { startEmbeddedServices, type EmbeddedServices } from '../scripts/embedded/embeddedServices';
 import { freePort } from '../scripts/embedded/embeddedRedis';
 import { apiClient, waitReady, withDatabase } from './benchHttp';
-import { isFinalStatus } from '../shared/imports/importStatuses';
+import { isFinalStatus } from '../shared/rules/importStatuses';
 
 export const COMPILED = process.env.BENCH_TSX !== '1';
 const ROOT = path.join(__dirname, '..');

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { createApp } from '../api/app';
-import { loadConfig } from '../shared/config/config';
-import { openRuntime } from '../shared/runtime/runtime';
+import { loadConfig } from '../shared/platform/config';
+import { openRuntime } from '../shared/platform/runtime';
 import { startWorkers } from '../worker/workers';
 import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
 import { startSmtpCapture, type SmtpCapture } from '../scripts/embedded/smtpCapture';

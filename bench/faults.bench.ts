@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
 import { apiClient, waitReady, withDatabase } from './benchHttp';
-import { isFinalStatus } from '../shared/imports/importStatuses';
+import { isFinalStatus } from '../shared/rules/importStatuses';
 import { freePort } from '../scripts/embedded/embeddedRedis';
 import { connectRedis } from '../shared/queues/queues';
 import { startOwnRedis } from '../test/support/ownRedis';

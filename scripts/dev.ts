@@ -1,8 +1,8 @@
 import { startApiServer } from '../api/server';
-import { loadConfig, logFormatFrom } from '../shared/config/config';
-import { logger, setLogFormat } from '../shared/observability/logger';
-import { openRuntime } from '../shared/runtime/runtime';
-import { runProcess } from '../shared/runtime/processLifecycle';
+import { loadConfig, logFormatFrom } from '../shared/platform/config';
+import { logger, setLogFormat } from '../shared/platform/logger';
+import { openRuntime } from '../shared/platform/runtime';
+import { runProcess } from '../shared/platform/processLifecycle';
 import { startWorkers } from '../worker/workers';
 import { startEmbeddedServices } from './embedded/embeddedServices';
 

@@ -1,7 +1,7 @@
 import { startApiServer } from '../api/server';
-import { loadConfig } from '../shared/config/config';
-import { openRuntime } from '../shared/runtime/runtime';
-import { runProcess } from '../shared/runtime/processLifecycle';
+import { loadConfig } from '../shared/platform/config';
+import { openRuntime } from '../shared/platform/runtime';
+import { runProcess } from '../shared/platform/processLifecycle';
 import { startWorkers } from '../worker/workers';
 
 /**

@@ -2,8 +2,8 @@ import { WaitingError, Worker } from 'bullmq';
 import { QUEUE_NAMES, connectRedis, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
 import { queueImportInvitations } from '../shared/invitations/queueInvitations';
 import { runImport } from '../shared/imports/runImport';
-import type { Runtime } from '../shared/runtime/runtime';
-import { logger } from '../shared/observability/logger';
+import type { Runtime } from '../shared/platform/runtime';
+import { logger } from '../shared/platform/logger';
 
 export interface ImportWorker {
   worker: Worker<ImportJobPayload>;

@@ -1,9 +1,9 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { createMailTransport } from '../shared/invitations/mailTransport';
 import { sendInvitation } from '../shared/invitations/sendInvitation';
-import { logger } from '../shared/observability/logger';
+import { logger } from '../shared/platform/logger';
 import { QUEUE_NAMES, connectRedis, queueConnection, type InvitationJobPayload } from '../shared/queues/queues';
-import type { Runtime } from '../shared/runtime/runtime';
+import type { Runtime } from '../shared/platform/runtime';
 
 /**
  * Sends invitation mails off the invitations queue, rate-limited across all workers. Temporary

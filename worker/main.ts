@@ -1,8 +1,8 @@
 import './threadPoolSize';
-import { loadConfig } from '../shared/config/config';
-import { openRuntime } from '../shared/runtime/runtime';
-import { runProcess } from '../shared/runtime/processLifecycle';
-import { logger } from '../shared/observability/logger';
+import { loadConfig } from '../shared/platform/config';
+import { openRuntime } from '../shared/platform/runtime';
+import { runProcess } from '../shared/platform/processLifecycle';
+import { logger } from '../shared/platform/logger';
 import { startWorkerMetricsServer } from './metricsServer';
 import { startWorkers } from './workers';
 

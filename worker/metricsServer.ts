@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { metricsRegistry } from '../shared/observability/metrics';
-import { logger } from '../shared/observability/logger';
+import { metricsRegistry } from '../shared/platform/metrics';
+import { logger } from '../shared/platform/logger';
 
 /**
  * A worker has no API, yet it is the process whose health matters most during an import:

@@ -1,5 +1,5 @@
-import type { Runtime } from '../shared/runtime/runtime';
-import { logger } from '../shared/observability/logger';
+import type { Runtime } from '../shared/platform/runtime';
+import { logger } from '../shared/platform/logger';
 import { requeueStrandedImports } from '../shared/imports/requeueStrandedImports';
 import { sweepUploads } from '../shared/imports/uploadRetention';
 import { requeueStrandedInvitations } from '../shared/invitations/requeueStrandedInvitations';

@@ -1,4 +1,4 @@
-import type { Runtime } from '../shared/runtime/runtime';
+import type { Runtime } from '../shared/platform/runtime';
 import { startImportWorker } from './importWorker';
 import { startInvitationWorker } from './invitationWorker';
 import { startRecoveryLoop } from './recoveryLoop';

@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response, Router } from 'express';
-import type { Runtime } from '../../shared/runtime/runtime';
+import type { Runtime } from '../../shared/platform/runtime';
 import { requireRole, authenticate } from '../http/auth';
 import { contentSecurityPolicyWith } from '../http/securityHeaders';
 

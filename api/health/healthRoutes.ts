@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { mongoIsReachable } from '../../shared/database/mongoConnection';
-import { metricsRegistry } from '../../shared/observability/metrics';
-import type { Runtime } from '../../shared/runtime/runtime';
+import { mongoIsReachable } from '../../shared/data/mongoConnection';
+import { metricsRegistry } from '../../shared/platform/metrics';
+import type { Runtime } from '../../shared/platform/runtime';
 
 export function healthRoutes(runtime: Runtime): Router {
   const router = Router();

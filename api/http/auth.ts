@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { ApiRole } from '../../shared/config/config';
-import { AppError } from '../../shared/errors/appError';
+import type { ApiRole } from '../../shared/platform/config';
+import { AppError } from '../../shared/platform/appError';
 
 declare module 'express-serve-static-core' {
   interface Request {

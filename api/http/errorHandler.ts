@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { MulterError } from 'multer';
-import { AppError, type ErrorKind } from '../../shared/errors/appError';
-import { logger } from '../../shared/observability/logger';
+import { AppError, type ErrorKind } from '../../shared/platform/appError';
+import { logger } from '../../shared/platform/logger';
 
 /**
  * The one place that turns errors into HTTP: the product's own, and those the request readers

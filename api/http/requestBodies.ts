@@ -1,5 +1,5 @@
 import express, { type Request } from 'express';
-import { AppError } from '../../shared/errors/appError';
+import { AppError } from '../../shared/platform/appError';
 
 /**
  * express.json accepting UTF-8 only, as RFC 8259 §8.1 asks of JSON between systems. body-parser

@@ -3,7 +3,7 @@ import type { StorageEngine } from 'multer';
 import type { ObjectId } from 'mongodb';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { deleteUpload, openUploadWriteStream } from '../../shared/database/uploadStore';
+import { deleteUpload, openUploadWriteStream } from '../../shared/data/uploadStore';
 
 export const HEAD_BYTES = 64 * 1024;
 

@@ -2,13 +2,13 @@ import { Router, type Request } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import multer from 'multer';
-import { AppError, invalidInput } from '../../shared/errors/appError';
+import { AppError, invalidInput } from '../../shared/platform/appError';
 import { errorReportCsv } from '../../shared/imports/errorReport';
 import { cancelImportJob, getImportJob, listImportJobs, retryImportJob } from '../../shared/imports/importJobs';
-import { toImportJobView } from '../../shared/imports/importJobView';
+import { toImportJobView } from '../../shared/rules/importJobView';
 import { startImport } from '../../shared/imports/startImport';
-import { summariseInvitations } from '../../shared/invitations/invitationSummary';
-import type { Runtime } from '../../shared/runtime/runtime';
+import { summariseInvitations } from '../../shared/data/invitationSummary';
+import type { Runtime } from '../../shared/platform/runtime';
 import { requireRole } from '../http/auth';
 import { HEAD_BYTES, gridfsUploadStorage, type StoredUpload } from './gridfsUploadStorage';
 
@@ -38,7 +38,7 @@ export function importRoutes(runtime: Runtime): Router {
 
   router.get('/imports/:id', requireRole('support'), async (req, res) => {
     const job = await getImportJob(req.params.id as string);
-    const view = toImportJobView(job);
+    const view = toImportJobView(job, new Date());
     res.json(job.settings?.sendInvitations ? { ...view, invitations: await summariseInvitations(job._id) } : view);
   });
 

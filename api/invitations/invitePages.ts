@@ -1,9 +1,9 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../../shared/directory/passwordPolicy';
-import { AppError } from '../../shared/errors/appError';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../shared/rules/passwordPolicy';
+import { AppError } from '../../shared/platform/appError';
 import { LINK_PROBLEMS, acceptInvitation, inspectInvitationLink } from '../../shared/invitations/acceptInvitation';
-import { escapeHtml } from '../../shared/invitations/invitationMail';
+import { escapeHtml } from '../../shared/rules/htmlText';
 import { statusOf, toAppError } from '../http/errorHandler';
 import { jsonBody } from '../http/requestBodies';
 

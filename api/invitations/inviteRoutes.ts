@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { resendInvitation } from '../../shared/invitations/resendInvitation';
-import type { Runtime } from '../../shared/runtime/runtime';
+import type { Runtime } from '../../shared/platform/runtime';
 import { requireRole } from '../http/auth';
 
 export function inviteRoutes(runtime: Runtime): Router {

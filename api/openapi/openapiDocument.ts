@@ -1,5 +1,5 @@
 /** The HTTP contract (README, "HTTP API") as OpenAPI 3.1, served at /api/openapi.json. */
-import { IMPORT_STATUSES } from '../../shared/imports/importStatuses';
+import { IMPORT_STATUSES } from '../../shared/rules/importStatuses';
 
 const error = { $ref: '#/components/responses/Error' };
 const errorContent = {

@@ -1,9 +1,9 @@
-import { conflict, invalidInput } from '../errors/appError';
-import { needsGuard } from '../csv/spreadsheetSafety';
-import { hasControlCharacter } from '../csv/cellText';
-import { headerClash } from '../csv/userColumns';
-import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from './customFieldModel';
-import { anyUserHasValue } from './customFieldUserValues';
+import { conflict, invalidInput } from '../platform/appError';
+import { needsGuard } from '../rules/spreadsheetSafety';
+import { hasControlCharacter } from '../rules/cellText';
+import { headerClash } from '../rules/userColumns';
+import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from '../data/customFieldModel';
+import { anyUserHasValue } from '../data/customFieldUserValues';
 
 export interface CustomFieldView {
   key: string;

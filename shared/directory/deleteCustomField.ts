@@ -1,9 +1,9 @@
-import { AppError, conflict, invalidInput } from '../errors/appError';
-import { normaliseHeader, resolveColumns, type CustomFieldColumn } from '../csv/userColumns';
-import { FINAL_STATUSES, ImportJobModel } from '../imports/importJobModel';
+import { AppError, conflict, invalidInput } from '../platform/appError';
+import { normaliseHeader, resolveColumns, type CustomFieldColumn } from '../rules/userColumns';
+import { FINAL_STATUSES, ImportJobModel } from '../data/importJobModel';
 import { listCustomFields } from './customFieldDirectory';
-import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from './customFieldModel';
-import { anyUserHasValue, removeValueFromUsers } from './customFieldUserValues';
+import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from '../data/customFieldModel';
+import { anyUserHasValue, removeValueFromUsers } from '../data/customFieldUserValues';
 
 export interface DeletedCustomField {
   key: string;

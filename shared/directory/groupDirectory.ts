@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
-import { conflict, invalidInput, notFound } from '../errors/appError';
-import { GroupModel } from './groupModel';
-import { UserModel } from './userModel';
+import { conflict, invalidInput, notFound } from '../platform/appError';
+import { GroupModel } from '../data/groupModel';
+import { UserModel } from '../data/userModel';
 
 export interface GroupView {
   id: string;

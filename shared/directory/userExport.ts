@@ -1,11 +1,11 @@
-import { ownValue } from './customFieldValues';
-import { EXPORT_HEADERS } from '../csv/userColumns';
-import { neutraliseFormula } from '../csv/spreadsheetSafety';
+import { ownValue } from '../rules/customFieldValues';
+import { EXPORT_HEADERS } from '../rules/userColumns';
+import { neutraliseFormula } from '../rules/spreadsheetSafety';
 import { UTF8_BOM, csvLine, csvLines } from '../csv/csvWriting';
 import { listCustomFields } from './customFieldDirectory';
-import { GroupModel } from './groupModel';
-import { UserModel, type UserDocument } from './userModel';
-import { readAhead } from '../runtime/readAhead';
+import { GroupModel } from '../data/groupModel';
+import { UserModel, type UserDocument } from '../data/userModel';
+import { readAhead } from '../platform/readAhead';
 
 /**
  * Streams every user as CSV in the format imports read back: export, change nothing, upload,

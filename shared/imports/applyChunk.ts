@@ -1,10 +1,10 @@
 import type { ObjectId } from 'mongodb';
-import { UserModel } from '../directory/userModel';
+import { UserModel } from '../data/userModel';
 import { passwordMatches } from '../directory/passwordHashing';
-import type { ImportSettings } from './importSettings';
-import type { DirectorySnapshot } from './importDirectory';
-import { cellValue, decideRow, type ExistingUser, type RowCells, type RowDecision } from './rowDecision';
-import { planWrite, writeUsers, type PlannedWrite, type RefusedWrite } from './userWrites';
+import type { ImportSettings } from '../rules/importSettings';
+import type { DirectorySnapshot } from '../data/directorySnapshot';
+import { cellValue, decideRow, type ExistingUser, type RowCells, type RowDecision } from '../rules/rowDecision';
+import { planWrite, writeUsers, type PlannedWrite, type RefusedWrite } from '../data/userWrites';
 
 /** A data row on its way into a chunk: its cells bound to fields, its identity known. */
 export interface ChunkRow {

@@ -1,13 +1,14 @@
 import type { ObjectId } from 'mongodb';
-import { importRowsProcessed } from '../observability/metrics';
+import { importRowsProcessed } from '../platform/metrics';
 import { chunksAreIndependent, lookUpChunkUsers, prepareChunk, writeChunk, type ChunkJob, type ChunkOutcome, type ChunkRow, type FoundUsers } from './applyChunk';
-import { DuplicateUsernameTracker } from './duplicateUsernames';
-import type { DirectorySnapshot } from './importDirectory';
+import { DuplicateUsernameTracker } from '../rules/duplicateUsernames';
+import type { DirectorySnapshot } from '../data/directorySnapshot';
 import { readDataRows, type ImportFile } from './importFileRows';
-import { jobSettings, type ImportJobDocument } from './importJobModel';
-import { commitChunk, countsOf, recordFailures, setJobStatus } from './importProgress';
-import type { RowBinder } from './rowBinding';
-import { readAhead } from '../runtime/readAhead';
+import type { ImportJobDocument } from '../data/importJobModel';
+import { importSettingsOf } from '../rules/importSettings';
+import { commitChunk, countsOf, recordFailures, setJobStatus } from '../data/importJobStore';
+import type { RowBinder } from '../rules/rowBinder';
+import { readAhead } from '../platform/readAhead';
 
 export type Interruption = 'yielded' | 'lost';
 type Verdict = 'continue' | 'cancel' | 'lost';
@@ -41,7 +42,7 @@ interface Chunk {
  * a crash leaves too: the next attempt replays it and counts its writes once.
  */
 export async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions): Promise<'completed' | 'cancelled' | Interruption> {
-  const settings = jobSettings(job);
+  const settings = importSettingsOf(job.settings);
   const chunkJob: ChunkJob = { jobId: job._id, settings, dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined };
   const inviting = settings.sendInvitations && !settings.dryRun;
   // The first chunk of a resumed attempt may have been applied before by an interrupted one.

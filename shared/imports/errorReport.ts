@@ -1,8 +1,8 @@
-import { neutraliseFormula } from '../csv/spreadsheetSafety';
+import { neutraliseFormula } from '../rules/spreadsheetSafety';
 import { UTF8_BOM, batchLines, csvLine } from '../csv/csvWriting';
-import { ERROR_COLUMN } from '../csv/userColumns';
-import type { ImportJobDocument } from './importJobModel';
-import { ImportRowErrorModel } from './importRowErrorModel';
+import { ERROR_COLUMN } from '../rules/userColumns';
+import type { ImportJobDocument } from '../data/importJobModel';
+import { ImportRowErrorModel } from '../data/importRowErrorModel';
 import { requireStoredUpload } from './uploadRetention';
 
 /**

@@ -1,9 +1,9 @@
 import Papa from 'papaparse';
-import { AppError, invalidInput } from '../errors/appError';
+import { AppError, invalidInput } from '../platform/appError';
 import { detectDelimiter, isBlankCells, type CsvDelimiter } from '../csv/csvRecords';
-import { stripFormulaGuard } from '../csv/spreadsheetSafety';
+import { stripFormulaGuard } from '../rules/spreadsheetSafety';
 import { sniffCsvHead, type TextEncoding } from '../csv/fileSniffing';
-import { acceptedHeaders, describeColumnProblems, resolveColumns } from '../csv/userColumns';
+import { acceptedHeaders, describeColumnProblems, resolveColumns } from '../rules/userColumns';
 
 export interface CheckedImportFile {
   encoding: TextEncoding;

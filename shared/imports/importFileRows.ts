@@ -1,8 +1,8 @@
 import type { ObjectId } from 'mongodb';
-import { openUploadReadStream } from '../database/uploadStore';
+import { openUploadReadStream } from '../data/uploadStore';
 import { isBlankRecord, readCsvRecords, type CsvDelimiter, type ReadCsvOptions, type UnreadableReason } from '../csv/csvRecords';
 import type { TextEncoding } from '../csv/fileSniffing';
-import { eventLoopBreaks } from '../runtime/eventLoopBreaks';
+import { eventLoopBreaks } from '../platform/eventLoopBreaks';
 
 export interface ImportFile {
   fileId: ObjectId;

@@ -1,12 +1,12 @@
 import type { Queue } from 'bullmq';
 import { Types } from 'mongoose';
-import { conflict, invalidInput, notFound } from '../errors/appError';
+import { conflict, invalidInput, notFound } from '../platform/appError';
 import { enqueueImport, type ImportJobPayload } from '../queues/queues';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from './importJobModel';
-import { toImportJobView, type ImportJobView } from './importJobView';
+import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { requireStoredUpload } from './uploadRetention';
-import { columnsNoLongerMatch } from './columnsNoLongerMatch';
-import { resolveColumns } from '../csv/userColumns';
+import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
+import { resolveColumns } from '../rules/userColumns';
 import { listCustomFields } from '../directory/customFieldDirectory';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
@@ -28,7 +28,7 @@ export async function listImportJobs(query: { limit?: unknown; cursor?: unknown 
   }
   const jobs = await ImportJobModel.find(filter).sort({ _id: -1 }).limit(limit + 1).lean<ImportJobDocument[]>();
   const page = jobs.slice(0, limit);
-  return { items: page.map((job) => toImportJobView(job)), nextCursor: jobs.length > limit ? String(page[page.length - 1]._id) : null };
+  return { items: page.map((job) => toImportJobView(job, new Date())), nextCursor: jobs.length > limit ? String(page[page.length - 1]._id) : null };
 }
 
 /**
@@ -40,7 +40,7 @@ export async function cancelImportJob(id: string): Promise<ImportJobView> {
   if (FINAL_STATUSES.includes(job.status)) throw conflict('import_finished', `This import has already ended (${job.status}); there is nothing to cancel.`);
   await ImportJobModel.updateOne({ _id: job._id }, { $set: { cancelRequested: true } });
   await ImportJobModel.updateOne({ _id: job._id, status: 'queued' }, { $set: { status: 'cancelled', finishedAt: new Date() } });
-  return toImportJobView((await getImportJob(id)));
+  return toImportJobView(await getImportJob(id), new Date());
 }
 
 /** A new job on the same stored file and settings: the whole file, or only the rows that failed. */
@@ -73,5 +73,5 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
     requireStoredUpload(marked);
   }
   await enqueueImport(queue, String(job._id));
-  return toImportJobView(job);
+  return toImportJobView(job, new Date());
 }

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import { logger } from '../observability/logger';
+import { logger } from '../platform/logger';
 import { enqueueImport, type ImportJobPayload } from '../queues/queues';
-import { FINAL_STATUSES, IMPORT_STATUSES, ImportJobModel } from './importJobModel';
-import { setJobStatus } from './importProgress';
+import { FINAL_STATUSES, IMPORT_STATUSES, ImportJobModel } from '../data/importJobModel';
+import { setJobStatus } from '../data/importJobStore';
 
 /** Queue states in which a job will still run (or is running) without help. */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);

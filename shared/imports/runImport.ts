@@ -1,16 +1,16 @@
 import { Types } from 'mongoose';
-import { logger } from '../observability/logger';
-import { resolveColumns } from '../csv/userColumns';
-import { columnsNoLongerMatch } from './columnsNoLongerMatch';
-import { loadDirectorySnapshot, type DirectorySnapshot } from './importDirectory';
+import { logger } from '../platform/logger';
+import { resolveColumns } from '../rules/userColumns';
+import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
+import { loadDirectorySnapshot, type DirectorySnapshot } from '../data/directorySnapshot';
 import { applyPass } from './applyPass';
 import type { ImportFile } from './importFileRows';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from './importJobModel';
-import { ImportRowErrorModel } from './importRowErrorModel';
-import { noteRetrying, setJobStatus } from './importProgress';
+import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { ImportRowErrorModel } from '../data/importRowErrorModel';
+import { noteRetrying, setJobStatus } from '../data/importJobStore';
 import { OutageClock } from './outageClock';
-import { describeUnavailability, isDatabaseUnavailable } from '../database/databaseErrors';
-import { bindRow } from './rowBinding';
+import { describeUnavailability, isDatabaseUnavailable } from '../data/databaseErrors';
+import { createRowBinder } from '../rules/rowBinder';
 import { validationPass, type Validation } from './validationPass';
 
 export interface RunImportOptions {
@@ -89,7 +89,7 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
   }
   const log = logger.child({ importId });
   const directory = await loadDirectorySnapshot();
-  const binder = bindRow(job.headers, resolveColumnsOrExplain(job.headers, directory));
+  const binder = createRowBinder(job.headers, resolveColumnsOrExplain(job.headers, directory));
   const file: ImportFile = { fileId: job.fileId, encoding: job.encoding, delimiter: job.delimiter };
   const onlyRows = job.onlyFailedRows && job.retryOf ? await failedRowsOf(job.retryOf) : undefined;
 

@@ -1,12 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { ObjectId } from 'mongodb';
-import { deleteUpload } from '../database/uploadStore';
+import { deleteUpload } from '../data/uploadStore';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import { enqueueImport, type ImportJobPayload } from '../queues/queues';
 import { checkImportFile } from './importFileCheck';
-import { ImportJobModel, type ImportJobDocument } from './importJobModel';
-import { parseImportSettings } from './importSettings';
-import { toImportJobView, type ImportJobView } from './importJobView';
+import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { parseImportSettings } from '../rules/importSettings';
+import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 
 export interface UploadedFile {
   fileId: ObjectId;
@@ -43,5 +43,5 @@ export async function startImport(
     throw error;
   }
   await enqueueImport(queue, String(job._id));
-  return toImportJobView(job);
+  return toImportJobView(job, new Date());
 }

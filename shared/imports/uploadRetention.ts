@@ -8,10 +8,10 @@ import {
   storedUploadIds,
   uploadIdAt,
   uploadIdsWithChunks,
-} from '../database/uploadStore';
-import { AppError } from '../errors/appError';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from './importJobModel';
-import { ImportRowErrorModel } from './importRowErrorModel';
+} from '../data/uploadStore';
+import { AppError } from '../platform/appError';
+import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { ImportRowErrorModel } from '../data/importRowErrorModel';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

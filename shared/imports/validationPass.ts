@@ -1,11 +1,11 @@
 import type { Types } from 'mongoose';
 import { EncodingEvidence } from '../csv/encodingEvidence';
 import type { TextEncoding } from '../csv/fileSniffing';
-import { logger } from '../observability/logger';
-import { UsernameHashCollector } from './duplicateUsernames';
+import { logger } from '../platform/logger';
+import { UsernameHashCollector } from '../rules/duplicateUsernames';
 import { readDataRows, type ImportFile } from './importFileRows';
-import { ImportJobModel } from './importJobModel';
-import type { RowBinder } from './rowBinding';
+import { ImportJobModel } from '../data/importJobModel';
+import type { RowBinder } from '../rules/rowBinder';
 
 export interface Validation {
   total: number;

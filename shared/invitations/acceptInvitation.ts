@@ -1,8 +1,8 @@
-import { AppError, invalidInput } from '../errors/appError';
+import { AppError, invalidInput } from '../platform/appError';
 import { hashPassword } from '../directory/passwordHashing';
-import { passwordProblem } from '../directory/passwordPolicy';
-import { UserModel } from '../directory/userModel';
-import { InvitationModel } from './invitationModel';
+import { passwordProblem } from '../rules/passwordPolicy';
+import { UserModel } from '../data/userModel';
+import { InvitationModel } from '../data/invitationModel';
 import { hashInvitationToken } from './invitationToken';
 
 export type InvitationLinkState = { usable: true; username: string } | { usable: false; reason: 'unknown' | 'used' | 'expired' };

@@ -1,4 +1,4 @@
-import { invitationMessageId } from './invitationMail';
+import { invitationMessageId } from '../rules/invitationMail';
 import { deriveInvitationToken, hashInvitationToken } from './invitationToken';
 
 const SECRET = 'a-server-secret-of-at-least-32-characters';

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { Types, mongo } from 'mongoose';
 import { enqueueImportInvitations, type InvitationJobPayload } from '../queues/queues';
-import { InvitationModel } from './invitationModel';
+import { InvitationModel } from '../data/invitationModel';
 
 /**
  * Invites the users an import created: first one invitation record per user, then their queue

@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
-import { ImportJobModel } from '../imports/importJobModel';
-import { InvitationModel } from './invitationModel';
+import { ImportJobModel } from '../data/importJobModel';
+import { InvitationModel } from '../data/invitationModel';
 
 interface SentInvitation {
   _id: Types.ObjectId;

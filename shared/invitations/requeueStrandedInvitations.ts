@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Types } from 'mongoose';
-import { logger } from '../observability/logger';
+import { logger } from '../platform/logger';
 import { enqueueInvitations, invitationJobId, type InvitationJobPayload } from '../queues/queues';
-import { InvitationModel } from './invitationModel';
+import { InvitationModel } from '../data/invitationModel';
 import { settlePendingInvitedCounts } from './recordInvitationSent';
 
 const BATCH_SIZE = 1000;

@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
 import { Types } from 'mongoose';
-import { notFound } from '../errors/appError';
-import { UserModel } from '../directory/userModel';
+import { notFound } from '../platform/appError';
+import { UserModel } from '../data/userModel';
 import { enqueueInvitationResend, type InvitationJobPayload } from '../queues/queues';
-import { InvitationModel } from './invitationModel';
+import { InvitationModel } from '../data/invitationModel';
 
 /**
  * Queues a new version of the user's invitation, which carries a new link; the previous link

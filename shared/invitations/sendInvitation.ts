@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
-import type { Config } from '../config/config';
-import { UserModel } from '../directory/userModel';
+import type { Config } from '../platform/config';
+import { UserModel } from '../data/userModel';
 import type { InvitationJobPayload } from '../queues/queues';
-import { InvitationModel, type InvitationDocument } from './invitationModel';
-import { buildInvitationMail, invitationMessageId } from './invitationMail';
+import { InvitationModel, type InvitationDocument } from '../data/invitationModel';
+import { buildInvitationMail, invitationMessageId } from '../rules/invitationMail';
 import { deriveInvitationToken, hashInvitationToken } from './invitationToken';
 import { describeSmtpFailure, isPermanentSmtpFailure, type MailTransport } from './mailTransport';
 import { recordInvitationSent } from './recordInvitationSent';

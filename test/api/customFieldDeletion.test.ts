@@ -1,5 +1,5 @@
-import { CustomFieldModel } from '../../shared/directory/customFieldModel';
-import { UserModel } from '../../shared/directory/userModel';
+import { CustomFieldModel } from '../../shared/data/customFieldModel';
+import { UserModel } from '../../shared/data/userModel';
 import { startWorkers } from '../../worker/workers';
 import { exportCsv, importCsv, uploadCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';

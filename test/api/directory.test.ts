@@ -1,4 +1,4 @@
-import { CustomFieldModel } from '../../shared/directory/customFieldModel';
+import { CustomFieldModel } from '../../shared/data/customFieldModel';
 import { exportCsv, importCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { startWorkers } from '../../worker/workers';

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { describeInBrowser, startBrowserSession, type BrowserSession } from '../support/browserSession';
 import { createGroups, importCsv, uploadCsv } from '../support/importHelpers';
 import { ADMIN_KEY } from '../support/testService';

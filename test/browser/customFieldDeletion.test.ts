@@ -1,4 +1,4 @@
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { describeInBrowser, startBrowserSession, type BrowserSession } from '../support/browserSession';
 import { importCsv } from '../support/importHelpers';
 import { ADMIN_KEY, SUPPORT_KEY } from '../support/testService';

@@ -2,7 +2,7 @@ import { describeInBrowser, startBrowserSession, type BrowserSession } from '../
 import { createGroups, importCsv, uploadCsv } from '../support/importHelpers';
 import { SUPPORT_KEY } from '../support/testService';
 import { Types } from 'mongoose';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
 
 describeInBrowser('admin page, signed in with a support key', () => {
   let session: BrowserSession;

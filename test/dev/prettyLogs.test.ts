@@ -15,7 +15,7 @@ const WITHOUT_PINO_PRETTY = `
   };
 `;
 const LOG_TWO_LINES = `
-  const { logger } = require('./shared/observability/logger');
+  const { logger } = require('./shared/platform/logger');
   logger.info({ user: { email: 'ada@example.com', password: 'hunter2-secret' } }, 'row applied');
   logger.warn('almost done');
   process.exit(0);

@@ -65,7 +65,19 @@ describe('the repository cites only documents it contains', () => {
     expect(pointsIntoRepository(here, `${up}${up}${up}shared/README.md`)).toBe(false);
     expect(pointsIntoRepository(root, `${up}shared/`)).toBe(false);
     expect(pointsIntoRepository(here, `${up}shared/notes-kept-elsewhere.md`)).toBe(false);
-    expect(pointsIntoRepository(path.join(root, 'api'), `${up}shared/config/config`)).toBe(true);
+    expect(pointsIntoRepository(path.join(root, 'api'), `${up}shared/platform/config`)).toBe(true);
     expect(pointsIntoRepository(here, `${up}${up}shared/csv/`)).toBe(true);
+  });
+
+  test("shared/README.md names every folder of shared/, and every file it names is where it says", () => {
+    const guide = readFileSync(path.join(root, 'shared', 'README.md'), 'utf8');
+    const folders = readdirSync(path.join(root, 'shared'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    expect(folders.length).toBeGreaterThan(5);
+    expect(folders.filter((folder) => !guide.includes(`\`${folder}/\``))).toEqual([]);
+    // `folder/file.ts` mentions, in the table and in the row's path, must be real files.
+    const named = [...guide.matchAll(/`((?:api|worker|[a-z]+)\/[\w/]+\.ts)`/g)].map((match) => match[1]);
+    expect(named.length).toBeGreaterThan(10);
+    const missing = named.filter((file) => !existsSync(path.join(root, file)) && !existsSync(path.join(root, 'shared', file)));
+    expect(missing).toEqual([]);
   });
 });

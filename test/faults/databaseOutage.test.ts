@@ -1,4 +1,4 @@
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { commandOn, startTcpProxy, type TcpProxy } from '../support/tcpProxy';

@@ -1,6 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import { freePort } from '../../scripts/embedded/embeddedRedis';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { QUEUE_NAMES, connectRedis, queueConnection } from '../../shared/queues/queues';
 import { uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';

@@ -3,7 +3,7 @@
  * admin routes, the queue board, and jobs poked by id (unknown, ended, still running). No worker
  * runs: an accepted upload stays queued, which is what "a running job" needs here.
  */
-import { ImportJobModel } from '../../shared/imports/importJobModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
 import { uploadCsv } from '../support/importHelpers';
 import { ADMIN_KEY, SUPPORT_KEY, startTestService, type TestService } from '../support/testService';
 import { expectNothingQueued, expectRefusal, expectRefusedUpload, expectStillServing, GOOD_CSV, queueSnapshot } from './hostileKit';

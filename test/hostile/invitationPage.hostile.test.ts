@@ -6,8 +6,8 @@
  * from loopback) so that the page's rate limit only meets the test that is about it.
  */
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
-import { UserModel } from '../../shared/directory/userModel';
-import { InvitationModel } from '../../shared/invitations/invitationModel';
+import { UserModel } from '../../shared/data/userModel';
+import { InvitationModel } from '../../shared/data/invitationModel';
 import { passwordMatches } from '../../shared/directory/passwordHashing';
 import { linkOf } from '../invitations/invitationKit';
 import { errorsCsv, importCsv } from '../support/importHelpers';

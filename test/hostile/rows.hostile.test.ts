@@ -7,7 +7,7 @@
  * directory and uploads it again: it must change nothing.
  */
 import iconv from 'iconv-lite';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { createGroups, errorsCsv, exportCsv, importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import {

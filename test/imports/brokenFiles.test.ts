@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
-import { UserModel } from '../../shared/directory/userModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
+import { UserModel } from '../../shared/data/userModel';
 import { errorsCsv, exportCsv, importCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

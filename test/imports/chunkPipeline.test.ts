@@ -1,4 +1,4 @@
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { errorsCsv, importCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

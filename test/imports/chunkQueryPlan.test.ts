@@ -1,5 +1,5 @@
 import type { Document } from 'mongodb';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { chunkUsersFilter } from '../../shared/imports/applyChunk';
 import { startTestService, type TestService } from '../support/testService';
 import { winningPlanStages } from '../../scripts/embedded/mongoWire/conformance/support';

@@ -1,4 +1,4 @@
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { createGroups, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';

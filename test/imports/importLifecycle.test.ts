@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { UserModel } from '../../shared/directory/userModel';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
-import { addLogDestination, setLogLevel } from '../../shared/observability/logger';
+import { UserModel } from '../../shared/data/userModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
+import { addLogDestination, setLogLevel } from '../../shared/platform/logger';
 import { createGroups, errorsCsv, exportCsv, importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { createGroups, errorsCsv, importCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

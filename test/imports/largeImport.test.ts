@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { createGroups, uploadCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import * as passwordHashing from '../../shared/directory/passwordHashing';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { importCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

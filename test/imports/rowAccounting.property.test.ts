@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import Papa from 'papaparse';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { errorsCsv, importCsv, uploadCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

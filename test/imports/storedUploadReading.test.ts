@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import mongoose from 'mongoose';
 import type { ObjectId } from 'mongodb';
-import { openUploadReadStream, openUploadWriteStream } from '../../shared/database/uploadStore';
+import { openUploadReadStream, openUploadWriteStream } from '../../shared/data/uploadStore';
 import { startTestService, type TestService } from '../support/testService';
 
 let service: TestService;

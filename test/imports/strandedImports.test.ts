@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
 import { requeueStrandedImports } from '../../shared/imports/requeueStrandedImports';
 import { QUEUE_NAMES, connectRedis, queueConnection } from '../../shared/queues/queues';
 import { startWorkers } from '../../worker/workers';

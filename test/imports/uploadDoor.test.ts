@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
 import { uploadCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 

@@ -1,6 +1,6 @@
 import mongoose, { type Types } from 'mongoose';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
-import { ImportRowErrorModel } from '../../shared/imports/importRowErrorModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportRowErrorModel } from '../../shared/data/importRowErrorModel';
 import { sweepUploads } from '../../shared/imports/uploadRetention';
 import { createGroups, errorsCsv, importCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';

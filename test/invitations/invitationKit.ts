@@ -1,7 +1,7 @@
 import type { CapturedMail } from '../../scripts/embedded/smtpCapture';
-import { UserModel } from '../../shared/directory/userModel';
+import { UserModel } from '../../shared/data/userModel';
 import { runImport } from '../../shared/imports/runImport';
-import { InvitationModel } from '../../shared/invitations/invitationModel';
+import { InvitationModel } from '../../shared/data/invitationModel';
 import { queueImportInvitations } from '../../shared/invitations/queueInvitations';
 import { uploadCsv } from '../support/importHelpers';
 import type { TestService } from '../support/testService';

@@ -1,7 +1,7 @@
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
-import { UserModel } from '../../shared/directory/userModel';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
-import { InvitationModel } from '../../shared/invitations/invitationModel';
+import { UserModel } from '../../shared/data/userModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
+import { InvitationModel } from '../../shared/data/invitationModel';
 import { createMailTransport, type MailTransport } from '../../shared/invitations/mailTransport';
 import { queueImportInvitations } from '../../shared/invitations/queueInvitations';
 import { sendInvitation } from '../../shared/invitations/sendInvitation';

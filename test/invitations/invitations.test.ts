@@ -1,5 +1,5 @@
-import { InvitationModel } from '../../shared/invitations/invitationModel';
-import { UserModel } from '../../shared/directory/userModel';
+import { InvitationModel } from '../../shared/data/invitationModel';
+import { UserModel } from '../../shared/data/userModel';
 import { passwordMatches } from '../../shared/directory/passwordHashing';
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { importCsv, waitForImport } from '../support/importHelpers';

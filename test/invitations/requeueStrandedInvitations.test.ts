@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Types } from 'mongoose';
-import { ImportJobModel } from '../../shared/imports/importJobModel';
-import { InvitationModel } from '../../shared/invitations/invitationModel';
+import { ImportJobModel } from '../../shared/data/importJobModel';
+import { InvitationModel } from '../../shared/data/invitationModel';
 import { requeueStrandedInvitations } from '../../shared/invitations/requeueStrandedInvitations';
 import { QUEUE_NAMES, connectRedis, enqueueInvitations, invitationJobId, queueConnection, type InvitationJobPayload } from '../../shared/queues/queues';
 import { startTestService, type TestService } from '../support/testService';

@@ -1,4 +1,4 @@
-import { isFinalStatus } from '../../shared/imports/importStatuses';
+import { isFinalStatus } from '../../shared/rules/importStatuses';
 import type { TestService } from './testService';
 
 export interface UploadSettings {

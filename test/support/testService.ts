@@ -3,8 +3,8 @@ import mongoose from 'mongoose';
 import supertest from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
-import { loadConfig, type Config } from '../../shared/config/config';
-import { openRuntime, type Runtime } from '../../shared/runtime/runtime';
+import { loadConfig, type Config } from '../../shared/platform/config';
+import { openRuntime, type Runtime } from '../../shared/platform/runtime';
 import { startWorkers, type Workers } from '../../worker/workers';
 
 export const ADMIN_KEY = 'test-admin-key';

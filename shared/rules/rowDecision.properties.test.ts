@@ -4,9 +4,9 @@
  * report: a failure always says why.
  */
 import fc from 'fast-check';
-import { ROLES } from '../directory/roles';
-import { resolveColumns } from '../csv/userColumns';
-import { bindRow } from './rowBinding';
+import { ROLES } from './roles';
+import { resolveColumns } from './userColumns';
+import { createRowBinder } from './rowBinder';
 import { decideRow, type ExistingUser, type RowCells } from './rowDecision';
 
 const PROPERTY_RUNS = 2000;
@@ -77,7 +77,7 @@ describe('deciding any row', () => {
     const headers = ['Email', 'Username', 'First Name', 'Last Name', 'User groups', 'Roles', 'Password', 'External ID', 'Constructor', 'toString', 'Notes'];
     const resolved = resolveColumns(headers, CUSTOM_FIELDS);
     if (!resolved.ok) throw new Error('the test header must resolve');
-    const binder = bindRow(headers, resolved.columns);
+    const binder = createRowBinder(headers, resolved.columns);
     const record = fc.array(cellText, { maxLength: headers.length + 3 });
     const unreadable = fc.option(fc.constantFrom('unclosed_quote' as const, 'too_long' as const), { nil: undefined });
     fc.assert(

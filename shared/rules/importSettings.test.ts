@@ -1,5 +1,5 @@
-import { AppError } from '../errors/appError';
-import { parseImportSettings } from './importSettings';
+import { AppError } from '../platform/appError';
+import { importSettingsOf, parseImportSettings } from './importSettings';
 
 describe('upload settings', () => {
   test('no settings mean: no invitations, add for groups and roles, a real run', () => {
@@ -23,5 +23,13 @@ describe('upload settings', () => {
   ])('%j is refused with a message naming the setting', (fields, message) => {
     expect(() => parseImportSettings(fields)).toThrow(AppError);
     expect(() => parseImportSettings(fields)).toThrow(message);
+  });
+
+  test.each([
+    [undefined, { sendInvitations: false, groupsMode: 'add', rolesMode: 'add', dryRun: false }],
+    [{ sendInvitations: true, groupsMode: 'replace' }, { sendInvitations: true, groupsMode: 'replace', rolesMode: 'add', dryRun: false }],
+    [{ sendInvitations: true, groupsMode: 'add', rolesMode: 'replace', dryRun: null }, { sendInvitations: true, groupsMode: 'add', rolesMode: 'replace', dryRun: false }],
+  ] as const)('a job stored with settings %j runs with the upload defaults for the rest', (stored, expected) => {
+    expect(importSettingsOf(stored)).toEqual(expected);
   });
 });

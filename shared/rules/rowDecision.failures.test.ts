@@ -2,7 +2,7 @@
  * README, "The CSV format", rows that fail: unknown groups and roles, the password policy, duplicates in
  * one file, external IDs, lengths, and every reason of a row reported at once.
  */
-import { ROLES } from '../directory/roles';
+import { ROLES } from './roles';
 import { decideRow, type DecisionContext, type ExistingUser, type RowCells } from './rowDecision';
 
 const GROUPS = new Map([

@@ -3,11 +3,12 @@
  * what the directory knows and the matching user, decide what happens to that user. Pure: no
  * database, no hashing, no clock; the worker gathers the context and applies the decision.
  */
-import { ownValue } from '../directory/customFieldValues';
-import { stripFormulaGuard } from '../csv/spreadsheetSafety';
-import { passwordProblem } from '../directory/passwordPolicy';
-import { DEFAULT_ROLES, ROLES, canonicalRole } from '../directory/roles';
+import { ownValue } from './customFieldValues';
+import { stripFormulaGuard } from './spreadsheetSafety';
+import { passwordProblem } from './passwordPolicy';
+import { DEFAULT_ROLES, ROLES, canonicalRole } from './roles';
 import type { ImportSettings } from './importSettings';
+import { CONTROL_CHARACTERS, INVISIBLE_CHARACTERS } from './characters';
 
 export type { ImportSettings };
 /** How a row's groups (or roles) meet an existing user's: added to them, or replacing them. */
@@ -105,15 +106,6 @@ export const CUSTOM_VALUE_MAX = 2000;
  * spaces: a mailer reads `Name<someone@else>` as a display name and sends to the other address.
  */
 const EMAIL_PATTERN = /^[\w!#$%&'*+/=?^`{|}~.\u00a0-\uffff-]+@[a-z0-9\u00a0-\uffff-]+(\.[a-z0-9\u00a0-\uffff-]+)+$/i;
-/**
- * Characters that show as nothing or turn text around: zero-width spaces and joiners, bidi
- * overrides and isolates, the BOM. In an identifier they let `ad\u200bmin` pose as `admin`.
- */
-const INVISIBLE_CHARACTERS = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/;
-// Line breaks, tabs and other control characters (C0, DEL, C1) are invisible in a spreadsheet:
-// in an identifier they only get there by accident, and would break sign-in and API look-ups.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The identity of a user: usernames are compared case-insensitively. */
 export function usernameKey(username: string): string {

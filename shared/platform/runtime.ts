@@ -1,16 +1,16 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/config';
-import { connectMongo, disconnectMongo, ensureIndexes } from '../database/mongoConnection';
+import type { Config } from './config';
+import { connectMongo, disconnectMongo, ensureIndexes } from '../data/mongoConnection';
 import { connectRedis, createImportQueue, createInvitationQueue, type ImportJobPayload, type InvitationJobPayload } from '../queues/queues';
-import { setLogLevel } from '../observability/logger';
+import { setLogLevel } from './logger';
 // Registering the models before ensureIndexes() runs.
-import '../directory/userModel';
-import '../directory/groupModel';
-import '../directory/customFieldModel';
-import '../imports/importJobModel';
-import '../imports/importRowErrorModel';
-import '../invitations/invitationModel';
+import '../data/userModel';
+import '../data/groupModel';
+import '../data/customFieldModel';
+import '../data/importJobModel';
+import '../data/importRowErrorModel';
+import '../data/invitationModel';
 
 /** The connections both processes share: opened once at start, closed once at shutdown. */
 export interface Runtime {

@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/config';
-import { logger } from '../observability/logger';
+import { ConfigError } from './config';
+import { logger } from './logger';
 
 /**
  * Runs a process entry point: a bad configuration exits 1 with its message (no stack), SIGTERM

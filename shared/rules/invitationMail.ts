@@ -1,3 +1,5 @@
+import { escapeHtml } from './htmlText';
+
 export interface InvitationMailInput {
   firstName?: string | null;
   username: string;
@@ -19,9 +21,6 @@ export interface InvitationMail {
 export function invitationMessageId(invitationId: string, version: number, publicUrl: string): string {
   return `<invitation-${invitationId}-v${version}@${new URL(publicUrl).hostname}>`;
 }
-
-export const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
 
 /** The invitation a new user receives: plain text for every client, HTML for the rest. */
 export function buildInvitationMail({ firstName, username, orgName, link, expiresAt }: InvitationMailInput): InvitationMail {

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { logFormatFrom, type LogFormat } from '../config/config';
+import { logFormatFrom, type LogFormat } from './config';
 
 /** Where lines reach stdout, as one entry of the multistream below. */
 interface Stdout {

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { logger } from '../observability/logger';
+import { logger } from '../platform/logger';
 
 /**
  * Opens the mongoose connection every model in shared/ is registered on. `dbName` overrides

@@ -1,9 +1,9 @@
 import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
-import { UserModel } from '../directory/userModel';
+import { UserModel } from './userModel';
 import { hashPassword } from '../directory/passwordHashing';
-import { IncompleteWriteError } from '../database/databaseErrors';
-import type { RowDecision } from './rowDecision';
-import type { ChunkJob, ChunkRow } from './applyChunk';
+import { IncompleteWriteError } from './databaseErrors';
+import type { RowDecision } from '../rules/rowDecision';
+import type { ChunkJob, ChunkRow } from '../imports/applyChunk';
 
 /** One user write a row decided on, with what it counts as once MongoDB has taken it. */
 export interface PlannedWrite {

@@ -1,10 +1,10 @@
-/** Characters no spreadsheet writes into a cell: C0 controls other than tab, line feed and CR, and DEL. */
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+import { NON_TEXT_CHARACTERS } from './characters';
+
 /** Anything one of the rules below could object to: most cells pass this one scan and are done. */
 const SUSPECT = /[\u0000-\u001F\u007F\uFFFD]/;
 
 /** Whether a text holds a control character (tab, line feed and CR aside). */
-export const hasControlCharacter = (text: string): boolean => CONTROL_CHARACTER.test(text);
+export const hasControlCharacter = (text: string): boolean => NON_TEXT_CHARACTERS.test(text);
 
 /**
  * Why a cell's text cannot be stored, or undefined. Checked on every row, wherever it is in the
@@ -16,7 +16,7 @@ export function cellTextProblem(header: string, value: string, { multiline }: { 
   if (value.includes('\uFFFD')) {
     return `The ${header} cell has characters that could not be read (shown as �): part of the file is not saved as UTF-8. In Excel use File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)" and upload the row again.`;
   }
-  const control = CONTROL_CHARACTER.exec(value);
+  const control = NON_TEXT_CHARACTERS.exec(value);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     return `The ${header} cell contains the control character U+${code}, which is not text: delete it from the cell and upload the row again.`;

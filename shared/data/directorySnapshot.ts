@@ -1,5 +1,5 @@
-import { CustomFieldModel } from '../directory/customFieldModel';
-import { GroupModel } from '../directory/groupModel';
+import { CustomFieldModel } from './customFieldModel';
+import { GroupModel } from './groupModel';
 
 /** What rows may name, read once per job run: groups are few, custom fields fewer. */
 export interface DirectorySnapshot {

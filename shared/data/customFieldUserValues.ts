@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { invalidInput } from '../errors/appError';
+import { invalidInput } from '../platform/appError';
 import { CUSTOM_FIELD_KEY_PATTERN } from './customFieldModel';
 import { UserModel } from './userModel';
 

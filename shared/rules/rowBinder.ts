@@ -1,6 +1,6 @@
-import type { ColumnBinding } from '../csv/userColumns';
-import { cellTextProblem } from '../csv/cellText';
-import { MAX_LINE_CHARS, MAX_QUOTED_CHARS, type UnreadableReason } from '../csv/csvRecordSplitter';
+import type { ColumnBinding } from './userColumns';
+import { cellTextProblem } from './cellText';
+import { MAX_LINE_CHARS, MAX_QUOTED_CHARS, type UnreadableReason } from './recordLimits';
 import { rowUsernameKey, type RowCells } from './rowDecision';
 
 export interface BoundRow {
@@ -16,7 +16,7 @@ export interface RowBinder {
 }
 
 /** Turns a CSV record into cells by field, using the column bindings resolved at upload. */
-export function bindRow(headers: readonly string[], columns: readonly ColumnBinding[]): RowBinder {
+export function createRowBinder(headers: readonly string[], columns: readonly ColumnBinding[]): RowBinder {
   const width = headers.length;
   const passwordColumn = columns.find((column) => column.target.kind === 'standard' && column.target.field === 'password')?.index;
   const binder = (record: string[], unreadable?: UnreadableReason): BoundRow => {

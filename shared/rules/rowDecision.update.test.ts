@@ -3,7 +3,7 @@
  * that keep values, add/replace for groups and for roles separately, the password, and the
  * export → upload round trip that must change nothing.
  */
-import { neutraliseFormula } from '../csv/spreadsheetSafety';
+import { neutraliseFormula } from './spreadsheetSafety';
 import { decideRow, type DecisionContext, type ExistingUser, type RowCells } from './rowDecision';
 
 type Mode = 'add' | 'replace';

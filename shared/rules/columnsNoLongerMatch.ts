@@ -1,4 +1,4 @@
-import { describeColumnProblems, type ColumnProblem } from '../csv/userColumns';
+import { describeColumnProblems, type ColumnProblem } from './userColumns';
 
 /** A file accepted at upload whose columns the directory no longer has (a field was deleted). */
 export function columnsNoLongerMatch(problems: readonly ColumnProblem[]): string {

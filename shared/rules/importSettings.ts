@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidInput } from '../errors/appError';
+import { invalidInput } from '../platform/appError';
 
 const flag = (name: string) =>
   z
@@ -28,4 +28,13 @@ export function parseImportSettings(fields: Record<string, unknown>): ImportSett
     throw invalidInput('invalid_settings', `Invalid upload settings: ${problems.join('; ')}.`, { problems });
   }
   return parsed.data;
+}
+
+/**
+ * The settings a stored job runs with. The defaults above are the only ones: a job stored
+ * before a setting existed reads it as its default, as a new upload without it would.
+ */
+export function importSettingsOf(stored: { [Name in keyof ImportSettings]?: ImportSettings[Name] | null } | null | undefined): ImportSettings {
+  const given = Object.entries(stored ?? {}).filter(([, value]) => value !== null && value !== undefined);
+  return settingsSchema.parse(Object.fromEntries(given));
 }

@@ -1,11 +1,9 @@
+import { CONTROL_CHARACTERS } from './characters';
+
 /** The password policy of the directory, for imports and for the invitation page. */
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 
-// Line breaks and tabs only get into a password by accident (a multi-line spreadsheet cell,
-// a paste): nobody could type it again at a sign-in form.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * What is wrong with a new password, or undefined when it is acceptable. Never repeats the

@@ -1,7 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import { FINAL_STATUSES, ImportJobModel, type ImportStatus } from './importJobModel';
 import { ImportRowErrorModel } from './importRowErrorModel';
-import type { ChunkOutcome, RowFailure } from './applyChunk';
+import type { ChunkOutcome, RowFailure } from '../imports/applyChunk';
 
 /** What every chunk adds to a job's counts. */
 export interface ChunkCounts {

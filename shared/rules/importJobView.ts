@@ -1,5 +1,6 @@
-import { FINAL_STATUSES, jobSettings, type ImportJobDocument } from './importJobModel';
-import type { ImportSettings } from './importSettings';
+import type { ImportJobDocument } from '../data/importJobModel';
+import { importSettingsOf, type ImportSettings } from './importSettings';
+import { FINAL_STATUSES } from './importStatuses';
 
 /** A job as the API shows it (README, "HTTP API"). */
 export interface ImportJobView {
@@ -27,7 +28,7 @@ export interface ImportJobView {
   retrying?: { reason: string; attempt: number; nextAt: string; since: string };
 }
 
-export function toImportJobView(job: ImportJobDocument, now = new Date()): ImportJobView {
+export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobView {
   const counts = {
     total: job.counts?.total ?? 0,
     processed: job.counts?.processed ?? 0,
@@ -48,7 +49,7 @@ export function toImportJobView(job: ImportJobDocument, now = new Date()): Impor
     id: String(job._id),
     status: job.status,
     fileName: job.fileName,
-    settings: jobSettings(job),
+    settings: importSettingsOf(job.settings),
     counts,
     progress,
     rowsPerSecond,

@@ -4,7 +4,7 @@ const userSchema = new Schema(
   {
     /** As the admin wrote it; identity is `usernameKey`. */
     username: { type: String, required: true },
-    /** Case-insensitive identity of a user (see usernameKey in shared/imports/rowDecision). */
+    /** Case-insensitive identity of a user (see usernameKey in shared/rules/rowDecision). */
     usernameKey: { type: String, required: true },
     email: { type: String, required: true },
     firstName: { type: String },

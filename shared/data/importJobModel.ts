@@ -1,8 +1,7 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
-import type { ImportSettings } from './importSettings';
-import { IMPORT_STATUSES } from './importStatuses';
+import { IMPORT_STATUSES } from '../rules/importStatuses';
 
-export { FINAL_STATUSES, IMPORT_STATUSES, type ImportStatus } from './importStatuses';
+export { FINAL_STATUSES, IMPORT_STATUSES, type ImportStatus } from '../rules/importStatuses';
 
 const countsSchema = new Schema(
   {
@@ -28,11 +27,12 @@ const importJobSchema = new Schema(
     encoding: { type: String, enum: ['utf8', 'windows-1252'], required: true },
     delimiter: { type: String, enum: [',', ';'], required: true },
     headers: { type: [String], required: true },
+    /** As parseImportSettings returned them; read back through importSettingsOf, which knows the defaults. */
     settings: {
-      sendInvitations: { type: Boolean, default: false },
-      groupsMode: { type: String, enum: ['add', 'replace'], default: 'add' },
-      rolesMode: { type: String, enum: ['add', 'replace'], default: 'add' },
-      dryRun: { type: Boolean, default: false },
+      sendInvitations: Boolean,
+      groupsMode: { type: String, enum: ['add', 'replace'] },
+      rolesMode: { type: String, enum: ['add', 'replace'] },
+      dryRun: Boolean,
     },
     counts: { type: countsSchema, default: () => ({}) },
     /**
@@ -70,13 +70,3 @@ importJobSchema.index({ fileId: 1 }, { name: 'file' });
 
 export type ImportJobDocument = InferSchemaType<typeof importJobSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');
-
-/** The job's settings with every default filled in. */
-export function jobSettings(job: Pick<ImportJobDocument, 'settings'>): ImportSettings {
-  return {
-    sendInvitations: job.settings?.sendInvitations ?? false,
-    groupsMode: job.settings?.groupsMode ?? 'add',
-    rolesMode: job.settings?.rolesMode ?? 'add',
-    dryRun: job.settings?.dryRun ?? false,
-  };
-}

@@ -4,7 +4,7 @@
  * messages promise an admin fixing the file in Excel. Per-case rules live beside this file in
  * rowDecision.create / .update / .failures.test.ts (split to keep each file readable).
  */
-import { neutraliseFormula } from '../csv/spreadsheetSafety';
+import { neutraliseFormula } from './spreadsheetSafety';
 import { decideRow, type DecisionContext, type ExistingUser, type GroupsMode, type ImportSettings, type RowCells } from './rowDecision';
 
 const GROUPS = new Map([
