@@ -1,12 +1,11 @@
 import iconv from 'iconv-lite';
+import { DOOR_CHECK_MESSAGES } from '../rules/doorCheckMessages';
 
 export type TextEncoding = 'utf8' | 'windows-1252';
 
 export type SniffResult =
   | { ok: true; encoding: TextEncoding; text: string }
   | { ok: false; reason: 'empty' | 'spreadsheet' | 'binary'; message: string };
-
-const SAVE_AS_CSV = 'In Excel use File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)" and upload that file.';
 
 /**
  * Decides from the first bytes of an upload whether it is text at all and how it is encoded.
@@ -15,22 +14,22 @@ const SAVE_AS_CSV = 'In Excel use File > Save As > "CSV UTF-8 (Comma delimited) 
  */
 export function sniffCsvHead(head: Buffer, { complete }: { complete: boolean }): SniffResult {
   if (head.length === 0 || head.toString('latin1').trim() === '' || (head.length === 3 && isUtf8Bom(head))) {
-    return { ok: false, reason: 'empty', message: `The file is empty. Export your users first, edit that file and upload it.` };
+    return { ok: false, reason: 'empty', message: DOOR_CHECK_MESSAGES.empty };
   }
   if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
-    return { ok: false, reason: 'spreadsheet', message: `This is an Excel workbook (.xlsx) or another zip file, not a CSV file. ${SAVE_AS_CSV}` };
+    return { ok: false, reason: 'spreadsheet', message: DOOR_CHECK_MESSAGES.workbook };
   }
   if (head.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))) {
-    return { ok: false, reason: 'spreadsheet', message: `This is an old Excel workbook (.xls), not a CSV file. ${SAVE_AS_CSV}` };
+    return { ok: false, reason: 'spreadsheet', message: DOOR_CHECK_MESSAGES.oldWorkbook };
   }
   if (isUtf16Bom(head)) {
-    return { ok: false, reason: 'binary', message: `The file is saved as UTF-16 ("Unicode Text"), which is not supported. ${SAVE_AS_CSV}` };
+    return { ok: false, reason: 'binary', message: DOOR_CHECK_MESSAGES.utf16 };
   }
   // NUL is what tells binary from text (UTF-16 without a BOM, images, archives all have it).
   // Other control characters are judged per row wherever they are, so a stray one in the head
   // fails its row like one further down instead of refusing the file.
   if (head.includes(0)) {
-    return { ok: false, reason: 'binary', message: `The file is not text: it contains binary data. ${SAVE_AS_CSV}` };
+    return { ok: false, reason: 'binary', message: DOOR_CHECK_MESSAGES.binary };
   }
   const encoding: TextEncoding = isValidUtf8(head, complete) ? 'utf8' : 'windows-1252';
   return { ok: true, encoding, text: decode(head, encoding) };

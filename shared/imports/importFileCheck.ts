@@ -1,6 +1,7 @@
 import Papa from 'papaparse';
 import { AppError, invalidInput } from '../platform/appError';
 import { detectDelimiter, isBlankCells, type CsvDelimiter } from '../csv/csvRecords';
+import { DOOR_CHECK_MESSAGES } from '../rules/doorCheckMessages';
 import { stripFormulaGuard } from '../rules/spreadsheetSafety';
 import { sniffCsvHead, type TextEncoding } from '../csv/fileSniffing';
 import { acceptedHeaders, describeColumnProblems, resolveColumns } from '../rules/userColumns';
@@ -27,14 +28,14 @@ export function checkImportFile(head: Buffer, { complete, customFields }: { comp
   const records = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: false }).data;
   const [headerRecord = [], ...rest] = records;
   if (isBlankCells(headerRecord)) {
-    throw invalidInput('missing_header', 'The first line of the file must be the header (Email, Username, First Name, ...). Export your users to get a file with the right header.');
+    throw invalidInput('missing_header', DOOR_CHECK_MESSAGES.missingHeader);
   }
   // A header is a cell: an export guards one that would start a formula, so take the guard off.
   const headers = headerRecord.map((header) => stripFormulaGuard(header.trim()));
   // A first row longer than the head is still a row: only its start was seen.
   const partialRow = complete ? '' : sniffed.text.slice(text.length);
   if (!rest.some((record) => !isBlankCells(record)) && partialRow.trim() === '') {
-    throw invalidInput('no_rows', 'The file has a header but no users. Add one row per user below the header and upload it again.');
+    throw invalidInput('no_rows', DOOR_CHECK_MESSAGES.noRows);
   }
   const columns = resolveColumns(headers, customFields);
   if (!columns.ok) {
