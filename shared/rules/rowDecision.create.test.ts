@@ -2,36 +2,14 @@
  * README, "The CSV format", for rows that match nobody: identity, email, list splitting, roles and
  * groups of a new user, formula guards, custom fields and the password of a new user.
  */
-import { cellValue, decideRow, rowUsernameKey, splitList, usernameKey, type DecisionContext, type RowCells } from './rowDecision';
-
-const GROUPS = new Map([
-  ['Marketing', 'g-mkt'],
-  ['Operations', 'g-ops'],
-]);
-const DEFAULTS = ['Learner', 'Prizing User'];
-
-/** A row with just an email; everything else is absent unless given. */
-function cells(fields: Partial<RowCells> = {}): RowCells {
-  return { email: 'ann@example.com', ...fields, custom: fields.custom ?? {} };
-}
-
-function context(overrides: Partial<DecisionContext> = {}): DecisionContext {
-  return {
-    settings: { groupsMode: 'add', rolesMode: 'add' },
-    groupIdsByName: GROUPS,
-    customFieldKeys: ['jobtitle', 'department'],
-    existing: undefined,
-    ...overrides,
-  };
-}
+import { cellValue, rowUsernameKey, splitList, usernameKey, type RowCells } from './rowDecision';
+import { DEFAULT_ROLES, decide, emailRow } from './rowDecision.fixtures';
 
 /** The user a create decision makes, to compare against a full decision. */
 function created(user: Record<string, unknown>, password?: string) {
-  const base = { username: 'ann@example.com', usernameKey: 'ann@example.com', email: 'ann@example.com', groupIds: [], roles: DEFAULTS, customFields: {} };
+  const base = { username: 'ann@example.com', usernameKey: 'ann@example.com', email: 'ann@example.com', groupIds: [], roles: DEFAULT_ROLES, customFields: {} };
   return password === undefined ? { kind: 'create', user: { ...base, ...user } } : { kind: 'create', user: { ...base, ...user }, password };
 }
-
-const decide = (row: RowCells, ctx: Partial<DecisionContext> = {}) => decideRow(row, context(ctx));
 
 describe('identity: the username, compared case-insensitively', () => {
   test.each([
@@ -43,31 +21,31 @@ describe('identity: the username, compared case-insensitively', () => {
   });
 
   test.each<[string, RowCells, string]>([
-    ['the username when one is given', cells({ username: 'Ann', email: 'someone@example.com' }), 'ann'],
-    ['the email when the username is blank', cells({ username: '', email: 'Ann@Example.com' }), 'ann@example.com'],
-    ['the email when the username is only spaces', cells({ username: '   ', email: 'Ann@Example.com' }), 'ann@example.com'],
-    ['the email when the file has no username column', cells({ email: 'Bob@Example.io' }), 'bob@example.io'],
-    ['the username without its formula guard', cells({ username: "'=Bob" }), '=bob'],
+    ['the username when one is given', emailRow({ username: 'Ann', email: 'someone@example.com' }), 'ann'],
+    ['the email when the username is blank', emailRow({ username: '', email: 'Ann@Example.com' }), 'ann@example.com'],
+    ['the email when the username is only spaces', emailRow({ username: '   ', email: 'Ann@Example.com' }), 'ann@example.com'],
+    ['the email when the file has no username column', emailRow({ email: 'Bob@Example.io' }), 'bob@example.io'],
+    ['the username without its formula guard', emailRow({ username: "'=Bob" }), '=bob'],
   ])('a row stands for %s', (_, row, key) => {
     expect(rowUsernameKey(row)).toBe(key);
   });
 
   test('a blank username takes on the email, as written', () => {
-    expect(decide(cells({ email: 'Ann@Example.com', username: '' }))).toEqual(
+    expect(decide(emailRow({ email: 'Ann@Example.com', username: '' }))).toEqual(
       created({ username: 'Ann@Example.com', usernameKey: 'ann@example.com', email: 'Ann@Example.com' }),
     );
   });
 
   test('a username is kept as written and keyed in lower case', () => {
-    expect(decide(cells({ username: ' Ann.Lee ' }))).toEqual(created({ username: 'Ann.Lee', usernameKey: 'ann.lee' }));
+    expect(decide(emailRow({ username: ' Ann.Lee ' }))).toEqual(created({ username: 'Ann.Lee', usernameKey: 'ann.lee' }));
   });
 });
 
 describe('email: required and a valid address', () => {
   test.each<[string, RowCells]>([
     ['the email column is absent', { custom: {} }],
-    ['the email cell is blank', cells({ email: '' })],
-    ['the email cell is only spaces', cells({ email: '   ' })],
+    ['the email cell is blank', emailRow({ email: '' })],
+    ['the email cell is only spaces', emailRow({ email: '   ' })],
   ])('a row fails when %s', (_, row) => {
     expect(decide(row)).toEqual({ kind: 'failed', messages: ["Email is missing: add the user's email address (every row needs one)."] });
   });
@@ -90,7 +68,7 @@ describe('email: required and a valid address', () => {
   ])(
     'an email with %s is refused as not a valid address',
     (_, email) => {
-      expect(decide(cells({ email, username: 'ann' }))).toEqual({
+      expect(decide(emailRow({ email, username: 'ann' }))).toEqual({
         kind: 'failed',
         messages: [`Email "${email}" is not a valid address: write it as name@example.com.`],
       });
@@ -98,11 +76,11 @@ describe('email: required and a valid address', () => {
   );
 
   test.each([["o'brien@example.com"], ['ann+tag@example.com'], ['zoë@exämple.com'], ['a_b.c-d@sub.example.co.uk'], ['ANN@EXAMPLE.COM']])('the address %s is valid', (email) => {
-    expect(decide(cells({ email, username: 'ann' }))).toMatchObject({ kind: 'create', user: { email } });
+    expect(decide(emailRow({ email, username: 'ann' }))).toMatchObject({ kind: 'create', user: { email } });
   });
 
   test('an email longer than 254 characters is refused as too long, quoted by its start', () => {
-    expect(decide(cells({ email: `${'a'.repeat(243)}@example.com`, username: 'ann' }))).toEqual({
+    expect(decide(emailRow({ email: `${'a'.repeat(243)}@example.com`, username: 'ann' }))).toEqual({
       kind: 'failed',
       messages: [`Email "${'a'.repeat(20)}…" is longer than 254 characters: use a shorter address.`],
     });
@@ -114,7 +92,7 @@ describe('email: required and a valid address', () => {
     ['an apostrophe', "o'brien@example.ie"],
     ['254 characters', `${'a'.repeat(242)}@example.com`],
   ])('an email with %s is accepted', (_, email) => {
-    expect(decide(cells({ email, username: 'ann' })).kind).toBe('create');
+    expect(decide(emailRow({ email, username: 'ann' })).kind).toBe('create');
   });
 });
 
@@ -133,7 +111,7 @@ describe('lists: split on ";", trimmed, blanks dropped', () => {
 
 describe('a new user: groups, roles and defaults', () => {
   test('a row with only an email creates a user with the default roles and nothing else', () => {
-    expect(decide(cells())).toEqual(created({}));
+    expect(decide(emailRow())).toEqual(created({}));
   });
 
   test.each<[string, string | undefined, string[]]>([
@@ -143,22 +121,22 @@ describe('a new user: groups, roles and defaults', () => {
     ['a blank groups cell (none)', '', []],
     ['no groups column (none)', undefined, []],
   ])('%s gives the new user just those groups', (_, groups, groupIds) => {
-    expect(decide(cells({ groups }))).toEqual(created({ groupIds }));
+    expect(decide(emailRow({ groups }))).toEqual(created({ groupIds }));
   });
 
   test.each<[string, string | undefined, string[]]>([
     ['a role in any case is stored in canonical spelling', 'content author', ['Content Author', 'Learner', 'Prizing User']],
     ['extra spaces inside a role name do not matter', 'MANAGER   analytics', ['Manager Analytics', 'Learner', 'Prizing User']],
     ['roles come out in the article order whatever the cell order', 'Reviewer; Admin', ['Admin', 'Learner', 'Prizing User', 'Reviewer']],
-    ['naming the defaults adds nothing twice', 'learner; PRIZING USER; learner', DEFAULTS],
-    ['a blank roles cell gives the defaults', '', DEFAULTS],
-    ['no roles column gives the defaults', undefined, DEFAULTS],
+    ['naming the defaults adds nothing twice', 'learner; PRIZING USER; learner', DEFAULT_ROLES],
+    ['a blank roles cell gives the defaults', '', DEFAULT_ROLES],
+    ['no roles column gives the defaults', undefined, DEFAULT_ROLES],
   ])('%s', (_, roles, expected) => {
-    expect(decide(cells({ roles }))).toEqual(created({ roles: expected }));
+    expect(decide(emailRow({ roles }))).toEqual(created({ roles: expected }));
   });
 
   test('a full row creates a user with every value it gives', () => {
-    const row = cells({
+    const row = emailRow({
       email: 'ann@example.com',
       username: 'ann',
       firstName: ' Ann ',
@@ -202,12 +180,12 @@ describe('cells of a new user: formula guards, custom fields, password', () => {
   });
 
   test("formula-neutralised cells lose the export's leading ' and other cells keep theirs", () => {
-    const row = cells({ firstName: "'=SUM(1)", lastName: "'Brien", externalId: "'-42", custom: { jobtitle: "'@lead" } });
+    const row = emailRow({ firstName: "'=SUM(1)", lastName: "'Brien", externalId: "'-42", custom: { jobtitle: "'@lead" } });
     expect(decide(row)).toEqual(created({ firstName: '=SUM(1)', lastName: "'Brien", externalId: '-42', customFields: { jobtitle: '@lead' } }));
   });
 
   test('only configured custom fields are kept, and blank ones are left out', () => {
-    const row = cells({ custom: { jobtitle: 'Engineer', department: '  ', shoesize: '42' } });
+    const row = emailRow({ custom: { jobtitle: 'Engineer', department: '  ', shoesize: '42' } });
     expect(decide(row)).toEqual(created({ customFields: { jobtitle: 'Engineer' } }));
   });
 
@@ -216,10 +194,10 @@ describe('cells of a new user: formula guards, custom fields, password', () => {
     ['blank', ''],
     ['only spaces', '   '],
   ])('a password cell that is %s gives the new user no password', (_, password) => {
-    expect(decide(cells({ password }))).toEqual(created({}));
+    expect(decide(emailRow({ password }))).toEqual(created({}));
   });
 
   test('a given password is passed on for hashing, exactly as written', () => {
-    expect(decide(cells({ password: 'S3cret-pass!' }))).toEqual(created({}, 'S3cret-pass!'));
+    expect(decide(emailRow({ password: 'S3cret-pass!' }))).toEqual(created({}, 'S3cret-pass!'));
   });
 });

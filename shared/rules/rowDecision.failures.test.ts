@@ -3,23 +3,11 @@
  * one file, external IDs, lengths, and every reason of a row reported at once.
  */
 import { ROLES } from './roles';
-import { decideRow, type DecisionContext, type ExistingUser, type RowCells } from './rowDecision';
+import type { ExistingUser, RowCells } from './rowDecision';
+import { BOB, annRow, decide, existingUser } from './rowDecision.fixtures';
 
-const GROUPS = new Map([
-  ['Marketing', 'g-mkt'],
-  ['Operations', 'g-ops'],
-]);
 const ALLOWED_ROLES = 'Admin, Content Author, Manager Analytics, Learner, Prizing User, Excluded from Analytics, Reviewer, Facilitator';
-const ANN: ExistingUser = { id: 'u-ann', username: 'ann', email: 'ann@example.com', groupIds: [], roles: ['Learner', 'Prizing User'], customFields: {} };
-const BOB = { id: 'u-bob', username: 'bob' };
-
-function cells(fields: Partial<RowCells> = {}): RowCells {
-  return { email: 'ann@example.com', username: 'ann', ...fields, custom: fields.custom ?? {} };
-}
-
-function decide(row: RowCells, ctx: Partial<DecisionContext> = {}) {
-  return decideRow(row, { settings: { groupsMode: 'add', rolesMode: 'add' }, groupIdsByName: GROUPS, customFieldKeys: [], existing: undefined, ...ctx });
-}
+const ANN = existingUser();
 
 const failed = (...messages: string[]) => ({ kind: 'failed', messages });
 /** Each case runs for a new user and for an existing one: the rules are the same. */
@@ -38,11 +26,11 @@ describe('unknown groups fail the row and are named', () => {
       { case: 'only wrong-case groups', groups: 'MARKETING; operations', message: 'Unknown groups "MARKETING", "operations": create them first, or fix the spelling (names must match exactly).' },
     ]),
   )('$case in $groups fails the row and is named ($who)', ({ groups, message, existing }) => {
-    expect(decide(cells({ groups }), { existing })).toEqual(failed(message));
+    expect(decide(annRow({ groups }), { existing })).toEqual(failed(message));
   });
 
   test('replace mode does not let an unknown group through', () => {
-    expect(decide(cells({ groups: 'Finance' }), { existing: ANN, settings: { groupsMode: 'replace', rolesMode: 'replace' } })).toEqual(
+    expect(decide(annRow({ groups: 'Finance' }), { existing: ANN, settings: { groupsMode: 'replace', rolesMode: 'replace' } })).toEqual(
       failed('Unknown group "Finance": create it first, or fix the spelling (names must match exactly).'),
     );
   });
@@ -61,7 +49,7 @@ describe('unknown roles fail the row, named with the allowed list', () => {
       { roles: 'Admin, Reviewer', start: 'Unknown role "Admin, Reviewer"' },
     ]),
   )('the roles cell $roles fails with $start and the allowed roles ($who)', ({ roles, start, existing }) => {
-    expect(decide(cells({ roles }), { existing })).toEqual(failed(`${start}: use only ${ALLOWED_ROLES}.`));
+    expect(decide(annRow({ roles }), { existing })).toEqual(failed(`${start}: use only ${ALLOWED_ROLES}.`));
   });
 });
 
@@ -78,7 +66,7 @@ describe('the password policy: 8 to 128 characters, never repeated', () => {
       { what: 'a trailing space', password: 'Secret-password ', message: SPACES },
     ]),
   )('a password with $what fails without repeating it ($who)', ({ password, message, existing }) => {
-    const decision = decide(cells({ password }), { existing });
+    const decision = decide(annRow({ password }), { existing });
     expect(decision).toEqual(failed(message));
     expect(JSON.stringify(decision)).not.toContain(password.trim());
   });
@@ -89,11 +77,11 @@ describe('the password policy: 8 to 128 characters, never repeated', () => {
       { what: '128 characters', password: 'p'.repeat(128) },
     ]),
   )('a password of $what is accepted and passed on ($who)', ({ password, existing }) => {
-    expect(decide(cells({ password }), { existing })).toMatchObject({ kind: existing ? 'update' : 'create', password });
+    expect(decide(annRow({ password }), { existing })).toMatchObject({ kind: existing ? 'update' : 'create', password });
   });
 
   test('a password that fails among other problems is still not repeated anywhere', () => {
-    const decision = decide(cells({ email: 'not-an-email', groups: 'Finance', password: 'Hunter2' }), { existing: ANN });
+    const decision = decide(annRow({ email: 'not-an-email', groups: 'Finance', password: 'Hunter2' }), { existing: ANN });
     expect(decision).toMatchObject({ kind: 'failed', messages: expect.arrayContaining([TOO_SHORT]) });
     expect(JSON.stringify(decision)).not.toContain('Hunter2');
   });
@@ -101,19 +89,19 @@ describe('the password policy: 8 to 128 characters, never repeated', () => {
 
 describe('duplicates and external IDs', () => {
   test.each(forBoth([{ row: 2 }, { row: 17 }]))('a later row with the same username fails as a duplicate of row $row ($who)', ({ row, existing }) => {
-    expect(decide(cells(), { duplicateOfRow: row, existing })).toEqual(
+    expect(decide(annRow(), { duplicateOfRow: row, existing })).toEqual(
       failed(`Username "ann" is already in row ${row} of this file (duplicate of row ${row}): keep one row per user.`),
     );
   });
 
   test.each(WHO)('an external ID already held by another user fails and names that username (%s)', (_, existing) => {
-    expect(decide(cells({ externalId: 'EXT-7' }), { existing, externalIdHolder: BOB })).toEqual(
+    expect(decide(annRow({ externalId: 'EXT-7' }), { existing, externalIdHolder: BOB })).toEqual(
       failed('External ID "EXT-7" already belongs to user "bob" (external IDs are unique): give this user a different one, or remove it from "bob" first.'),
     );
   });
 
   test('an external ID held by the matched user itself does not fail', () => {
-    expect(decide(cells({ externalId: 'EXT-1' }), { existing: { ...ANN, externalId: 'EXT-1' }, externalIdHolder: { id: 'u-ann', username: 'ann' } })).toEqual({
+    expect(decide(annRow({ externalId: 'EXT-1' }), { existing: existingUser({ externalId: 'EXT-1' }), externalIdHolder: { id: 'u-ann', username: 'ann' } })).toEqual({
       kind: 'unchanged',
       userId: 'u-ann',
     });
@@ -123,7 +111,7 @@ describe('duplicates and external IDs', () => {
     ['255 characters', 'x'.repeat(255)],
     ['a guarded leading minus', "'-7"],
   ])('an external ID of %s is accepted', (_, externalId) => {
-    expect(decide(cells({ externalId }))).toMatchObject({ kind: 'create', user: { externalId: externalId.replace(/^'/, '') } });
+    expect(decide(annRow({ externalId }))).toMatchObject({ kind: 'create', user: { externalId: externalId.replace(/^'/, '') } });
   });
 
   test.each([
@@ -133,7 +121,7 @@ describe('duplicates and external IDs', () => {
     ['a guarded leading tab', "'\tEXT-7", 'External ID "\tEXT-7" contains a line break or tab: type it again on one line.'],
     ['an invisible control character', 'EXT\u00857', 'External ID "EXT\u00857" contains a line break or tab: type it again on one line.'],
   ])('an external ID with %s is refused', (_, externalId, message) => {
-    expect(decide(cells({ externalId }))).toEqual(failed(message));
+    expect(decide(annRow({ externalId }))).toEqual(failed(message));
   });
 });
 
@@ -144,7 +132,7 @@ describe('usernames that would pass for another name', () => {
     ['a zero-width joiner', 'ad\u200dmin', '200D'],
     ['a byte order mark inside', 'ad\ufeffmin', 'FEFF'],
   ])('a username with %s fails and names the character', (_, username, code) => {
-    expect(decide(cells({ username }))).toEqual(failed(`Username "${username}" contains an invisible character (U+${code}) that would let it pass for another name: type it again.`));
+    expect(decide(annRow({ username }))).toEqual(failed(`Username "${username}" contains an invisible character (U+${code}) that would let it pass for another name: type it again.`));
   });
 });
 
@@ -158,7 +146,7 @@ describe('lengths', () => {
     ['a 2,000-character custom value', { custom: { notes: 'n'.repeat(2000) } }, undefined],
     ['a 2,001-character custom value', { custom: { notes: 'n'.repeat(2001) } }, `The notes value "${'n'.repeat(20)}…" is longer than 2000 characters: shorten it.`],
   ])('%s', (_, row, message) => {
-    const decision = decide(cells(row), { customFieldKeys: ['notes'] });
+    const decision = decide(annRow(row), { customFieldKeys: ['notes'] });
     if (message) expect(decision).toEqual(failed(message));
     else expect(decision.kind).toBe('create');
   });
@@ -166,7 +154,7 @@ describe('lengths', () => {
 
 describe('every reason of a failing row is reported at once', () => {
   test.each(WHO)('a row with seven problems reports all seven, in column order (%s)', (_, existing) => {
-    const row = cells({ email: 'not-an-email', firstName: 'f'.repeat(101), groups: 'Finance; Legal', roles: 'Owner', password: 'short', externalId: 'EXT-7' });
+    const row = annRow({ email: 'not-an-email', firstName: 'f'.repeat(101), groups: 'Finance; Legal', roles: 'Owner', password: 'short', externalId: 'EXT-7' });
     expect(decide(row, { existing, duplicateOfRow: 4, externalIdHolder: BOB })).toEqual(
       failed(
         'Email "not-an-email" is not a valid address: write it as name@example.com.',

@@ -1,63 +1,21 @@
 /**
  * README, "The CSV format", for rows that match an existing user: exactly the changed fields, blank cells
- * that keep values, add/replace for groups and for roles separately, the password, and the
- * export → upload round trip that must change nothing.
+ * that keep values, add/replace for groups and for roles separately, and the password. The
+ * export → upload round trip, which must change nothing, is rowDecision.roundTrip.test.ts.
  */
-import { neutraliseFormula } from './spreadsheetSafety';
 import { decideRow, type DecisionContext, type ExistingUser, type RowCells } from './rowDecision';
+import { annRow, context, existingUser } from './rowDecision.fixtures';
 
 type Mode = 'add' | 'replace';
-const GROUPS = new Map([
-  ['Marketing', 'g-mkt'],
-  ['Operations', 'g-ops'],
-  ['Sales', 'g-sales'],
-]);
-const GROUP_NAMES = new Map([...GROUPS].map(([name, id]) => [id, name]));
-const CUSTOM_KEYS = ['jobtitle', 'department'];
 
-function existingUser(overrides: Partial<ExistingUser> = {}): ExistingUser {
-  return {
-    id: 'u-ann',
-    username: 'ann',
-    email: 'ann@example.com',
-    firstName: 'Ann',
-    lastName: 'Lee',
-    groupIds: ['g-mkt'],
-    roles: ['Admin', 'Learner', 'Prizing User'],
-    externalId: 'EXT-1',
-    customFields: { jobtitle: 'Engineer' },
-    ...overrides,
-  };
-}
-
-/** A row naming Ann with only the columns given (an absent key is an absent column). */
-function cells(fields: Partial<RowCells> = {}): RowCells {
-  return { email: 'ann@example.com', username: 'ann', ...fields, custom: fields.custom ?? {} };
-}
-
+/** Every row here meets Ann (as stored, unless `user` says otherwise); groups and roles in add mode unless said. */
 function decide(row: RowCells, options: { groupsMode?: Mode; rolesMode?: Mode; user?: ExistingUser } & Partial<DecisionContext> = {}) {
   const { groupsMode = 'add', rolesMode = 'add', user = existingUser(), ...rest } = options;
-  return decideRow(row, { settings: { groupsMode, rolesMode }, groupIdsByName: GROUPS, customFieldKeys: CUSTOM_KEYS, existing: user, ...rest });
+  return decideRow(row, context({ settings: { groupsMode, rolesMode }, existing: user, ...rest }));
 }
 
 const update = (changes: object, changedFields: string[]) => ({ kind: 'update', userId: 'u-ann', changes, changedFields });
 const UNCHANGED = { kind: 'unchanged', userId: 'u-ann' };
-
-/** The row an export writes for a user (see userExport.ts): names, `; `-joined, blank password, guarded. */
-function exportedRow(user: ExistingUser, groupOrder: (names: string[]) => string[] = (names) => names): RowCells {
-  const guard = (value: string | undefined) => neutraliseFormula(value ?? '');
-  return {
-    email: guard(user.email),
-    username: guard(user.username),
-    firstName: guard(user.firstName),
-    lastName: guard(user.lastName),
-    groups: guard(groupOrder(user.groupIds.map((id) => GROUP_NAMES.get(id) as string)).join('; ')),
-    roles: guard(user.roles.join('; ')),
-    password: '',
-    externalId: guard(user.externalId),
-    custom: Object.fromEntries(CUSTOM_KEYS.map((key) => [key, guard(user.customFields[key])])),
-  };
-}
 
 describe('an existing user gets exactly the changed fields', () => {
   test.each<[string, Partial<RowCells>, object, string[]]>([
@@ -75,7 +33,7 @@ describe('an existing user gets exactly the changed fields', () => {
     ],
     ["a first name with the export's formula guard", { firstName: "'=SUM(1)" }, { firstName: '=SUM(1)' }, ['firstName']],
   ])('%s is an update of just that', (_, row, changes, changedFields) => {
-    expect(decide(cells(row))).toEqual(update(changes, changedFields));
+    expect(decide(annRow(row))).toEqual(update(changes, changedFields));
   });
 
   test.each<[string, Partial<RowCells>]>([
@@ -84,7 +42,7 @@ describe('an existing user gets exactly the changed fields', () => {
     ['has only the email column', { username: undefined }],
     ['ignores a column that is not a configured custom field', { custom: { shoesize: '42' } }],
   ])('a row that %s leaves the user unchanged', (_, row) => {
-    expect(decide(cells(row))).toEqual(UNCHANGED);
+    expect(decide(annRow(row))).toEqual(UNCHANGED);
   });
 });
 
@@ -97,7 +55,7 @@ describe('blank cells change nothing for an existing user', () => {
     ['password', { password: '' }],
     ['password (only spaces)', { password: '   ' }],
   ])('a blank %s cell keeps the current value', (_, row) => {
-    expect(decide(cells(row))).toEqual(UNCHANGED);
+    expect(decide(annRow(row))).toEqual(UNCHANGED);
   });
 });
 
@@ -115,7 +73,7 @@ describe('groups: add or replace', () => {
     ['a blank groups cell in replace mode removes every group', 'replace', '', []],
     ['no groups column in replace mode changes nothing', 'replace', undefined, undefined],
   ])('%s', (_, groupsMode, groups, groupIds) => {
-    expect(decide(cells({ groups }), { groupsMode })).toEqual(groupIds ? update({ groupIds }, ['groupIds']) : UNCHANGED);
+    expect(decide(annRow({ groups }), { groupsMode })).toEqual(groupIds ? update({ groupIds }, ['groupIds']) : UNCHANGED);
   });
 });
 
@@ -132,14 +90,14 @@ describe('roles: add or replace, the defaults always kept', () => {
     ['a blank roles cell in replace mode leaves the defaults only', 'replace', '', ['Learner', 'Prizing User']],
     ['no roles column in replace mode changes nothing', 'replace', undefined, undefined],
   ])('%s', (_, rolesMode, roles, expected) => {
-    expect(decide(cells({ roles }), { rolesMode })).toEqual(expected ? update({ roles: expected }, ['roles']) : UNCHANGED);
+    expect(decide(annRow({ roles }), { rolesMode })).toEqual(expected ? update({ roles: expected }, ['roles']) : UNCHANGED);
   });
 
   test.each<[Mode, string[]]>([
     ['add', ['Admin', 'Learner', 'Prizing User', 'Reviewer']],
     ['replace', ['Learner', 'Prizing User', 'Reviewer']],
   ])('a user without the default roles gets them back when roles are given in %s mode', (rolesMode, roles) => {
-    expect(decide(cells({ roles: 'Reviewer' }), { rolesMode, user: existingUser({ roles: ['Admin'] }) })).toEqual(update({ roles }, ['roles']));
+    expect(decide(annRow({ roles: 'Reviewer' }), { rolesMode, user: existingUser({ roles: ['Admin'] }) })).toEqual(update({ roles }, ['roles']));
   });
 });
 
@@ -149,72 +107,31 @@ describe('groups and roles follow their own settings', () => {
     ['add', 'replace', { roles: ['Learner', 'Prizing User'] }, ['roles']],
     ['replace', 'replace', { groupIds: [], roles: ['Learner', 'Prizing User'] }, ['groupIds', 'roles']],
   ])('blank groups and roles cells with groups in %s mode and roles in %s mode', (groupsMode, rolesMode, changes, changedFields) => {
-    expect(decide(cells({ groups: '', roles: '' }), { groupsMode, rolesMode })).toEqual(update(changes, changedFields));
+    expect(decide(annRow({ groups: '', roles: '' }), { groupsMode, rolesMode })).toEqual(update(changes, changedFields));
   });
 
   test('blank groups and roles cells in add mode for both change nothing', () => {
-    expect(decide(cells({ groups: '', roles: '' }))).toEqual(UNCHANGED);
+    expect(decide(annRow({ groups: '', roles: '' }))).toEqual(UNCHANGED);
   });
 });
 
 describe('the password of an existing user', () => {
   test('a new password is an update of the password alone', () => {
-    expect(decide(cells({ password: 'new password 1' }))).toEqual({ ...update({}, ['password']), password: 'new password 1' });
+    expect(decide(annRow({ password: 'new password 1' }))).toEqual({ ...update({}, ['password']), password: 'new password 1' });
   });
 
   test('the current password again changes nothing', () => {
-    expect(decide(cells({ password: 'old password 1' }), { passwordIsCurrent: true })).toEqual(UNCHANGED);
+    expect(decide(annRow({ password: 'old password 1' }), { passwordIsCurrent: true })).toEqual(UNCHANGED);
   });
 
   test('the current password beside another change is not passed on', () => {
-    expect(decide(cells({ password: 'old password 1', firstName: 'Annie' }), { passwordIsCurrent: true })).toEqual(update({ firstName: 'Annie' }, ['firstName']));
+    expect(decide(annRow({ password: 'old password 1', firstName: 'Annie' }), { passwordIsCurrent: true })).toEqual(update({ firstName: 'Annie' }, ['firstName']));
   });
 
   test('a new password beside another change is listed last', () => {
-    expect(decide(cells({ password: 'new password 1', firstName: 'Annie' }), { passwordIsCurrent: false })).toEqual({
+    expect(decide(annRow({ password: 'new password 1', firstName: 'Annie' }), { passwordIsCurrent: false })).toEqual({
       ...update({ firstName: 'Annie' }, ['firstName', 'password']),
       password: 'new password 1',
     });
-  });
-});
-
-describe('the external ID of the matched user itself', () => {
-  test('keeping the external ID the user already holds does not fail the row', () => {
-    expect(decide(cells({ externalId: 'EXT-1' }), { externalIdHolder: { id: 'u-ann', username: 'ann' } })).toEqual(UNCHANGED);
-  });
-});
-
-describe('export → upload unchanged is a no-op', () => {
-  const users: [string, ExistingUser][] = [
-    ['an ordinary user', existingUser({ groupIds: ['g-mkt', 'g-ops'], customFields: { jobtitle: 'Engineer', department: 'R&D' } })],
-    ['a user with formula-like values', existingUser({ firstName: '=SUM(1)', lastName: "'Brien", externalId: '-42', customFields: { jobtitle: '@lead', department: '+44 20' } })],
-    ['a user with only the required values', existingUser({ firstName: undefined, lastName: undefined, externalId: undefined, groupIds: [], roles: ['Learner', 'Prizing User'], customFields: {} })],
-    ['a user whose roles are stored out of order', existingUser({ roles: ['Prizing User', 'Reviewer', 'Learner', 'Content Author'] })],
-    ['a user whose username is the email, in capitals', existingUser({ username: 'Ann@Example.com', email: 'Ann@Example.com' })],
-  ];
-  const modes: [Mode, Mode][] = [
-    ['add', 'add'],
-    ['replace', 'replace'],
-    ['add', 'replace'],
-    ['replace', 'add'],
-  ];
-
-  test.each(users.flatMap(([name, user]) => modes.map(([groupsMode, rolesMode]) => [name, groupsMode, rolesMode, user] as const)))(
-    '%s exported and uploaded again is unchanged (groups %s, roles %s)',
-    (_, groupsMode, rolesMode, user) => {
-      expect(decide(exportedRow(user), { groupsMode, rolesMode, user })).toEqual(UNCHANGED);
-    },
-  );
-
-  test.each(['add', 'replace'] as const)('groups written in another order are unchanged in %s mode', (mode) => {
-    const user = existingUser({ groupIds: ['g-mkt', 'g-ops'] });
-    const row = exportedRow(user, (names) => [...names].reverse());
-    expect(row.groups).toBe('Operations; Marketing');
-    expect(decide(row, { groupsMode: mode, rolesMode: mode, user })).toEqual(UNCHANGED);
-  });
-
-  test('the export guards formula-like values, so the test row really is what an export writes', () => {
-    const row = exportedRow(users[1][1]);
-    expect([row.firstName, row.lastName, row.externalId, row.custom.jobtitle]).toEqual(["'=SUM(1)", "'Brien", "'-42", "'@lead"]);
   });
 });
