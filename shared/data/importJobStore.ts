@@ -1,7 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import { FINAL_STATUSES, ImportJobModel, type ImportStatus } from './importJobModel';
 import { ImportRowErrorModel } from './importRowErrorModel';
-import type { ChunkOutcome, RowFailure } from '../imports/applyChunk';
+import type { ChunkOutcome, RowFailure } from '../rules/chunkPlan';
 
 /** What every chunk adds to a job's counts. */
 export interface ChunkCounts {
@@ -17,11 +17,11 @@ export function countsOf(outcome: ChunkOutcome, processed: number): ChunkCounts 
 }
 
 /**
- * Records failed rows. Keyed by (job, row) and upserted, so a chunk replayed after a crash
+ * Records failed rows. Keyed by (import, row) and upserted, so a chunk replayed after a crash
  * rewrites its rows instead of adding them twice.
  */
 export async function recordFailures(
-  jobId: ObjectId,
+  importId: ObjectId,
   failures: RowFailure[],
   passwordColumn: number | undefined,
   /** A chunk applied again after an interruption: its rows that no longer fail lose their record. */
@@ -29,13 +29,13 @@ export async function recordFailures(
 ): Promise<void> {
   if (replayed) {
     const stillFailing = failures.map((failure) => failure.row);
-    await ImportRowErrorModel.deleteMany({ jobId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: stillFailing } });
+    await ImportRowErrorModel.deleteMany({ importId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: stillFailing } });
   }
   if (failures.length === 0) return;
   await ImportRowErrorModel.bulkWrite(
     failures.map((failure) => ({
       updateOne: {
-        filter: { jobId, row: failure.row },
+        filter: { importId, row: failure.row },
         update: { $set: { cells: withoutPassword(failure.record, passwordColumn), messages: failure.messages } },
         upsert: true,
       },
@@ -56,9 +56,9 @@ function withoutPassword(record: string[], passwordColumn: number | undefined): 
  * the chunk started from. Returns whether the job was asked to cancel meanwhile, or `lost`
  * when another runner already moved the checkpoint (this run must stop, not double count).
  */
-export async function commitChunk(jobId: ObjectId, fromRow: number, toRow: number, counts: ChunkCounts): Promise<'continue' | 'cancel' | 'lost'> {
+export async function commitChunk(importId: ObjectId, fromRow: number, toRow: number, counts: ChunkCounts): Promise<'continue' | 'cancel' | 'lost'> {
   const job = await ImportJobModel.findOneAndUpdate(
-    { _id: jobId, checkpointRow: fromRow },
+    { _id: importId, checkpointRow: fromRow },
     {
       $inc: {
         'counts.processed': counts.processed,
@@ -79,9 +79,9 @@ export async function commitChunk(jobId: ObjectId, fromRow: number, toRow: numbe
  * Moves a job to a new status unless it has already ended (a cancel may have ended it while
  * the worker was busy). Returns false when the job had ended.
  */
-export async function setJobStatus(jobId: ObjectId, status: ImportStatus, extra: Record<string, unknown> = {}): Promise<boolean> {
+export async function setJobStatus(importId: ObjectId, status: ImportStatus, extra: Record<string, unknown> = {}): Promise<boolean> {
   const ended = FINAL_STATUSES.includes(status) ? { retrying: null } : {};
-  const result = await ImportJobModel.updateOne({ _id: jobId, status: { $nin: FINAL_STATUSES } }, { $set: { status, ...ended, ...extra } });
+  const result = await ImportJobModel.updateOne({ _id: importId, status: { $nin: FINAL_STATUSES } }, { $set: { status, ...ended, ...extra } });
   return result.matchedCount === 1;
 }
 
@@ -97,8 +97,8 @@ export interface RetryingState {
  * Shows on the job that its worker is waiting for the database. Best effort: during an outage
  * this write itself usually fails, and the import must not fail because of it.
  */
-export async function noteRetrying(jobId: ObjectId, checkpointRow: number, retrying: RetryingState): Promise<void> {
+export async function noteRetrying(importId: ObjectId, checkpointRow: number, retrying: RetryingState): Promise<void> {
   // Conditional on the checkpoint, so a note that lands late never hides progress made since.
-  const write = ImportJobModel.updateOne({ _id: jobId, checkpointRow, status: { $nin: FINAL_STATUSES } }, { $set: { retrying } }).catch(() => undefined);
+  const write = ImportJobModel.updateOne({ _id: importId, checkpointRow, status: { $nin: FINAL_STATUSES } }, { $set: { retrying } }).catch(() => undefined);
   await Promise.race([write, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
 }

@@ -20,7 +20,7 @@ const userSchema = new Schema(
      * finds its own earlier write here and counts it as it was counted the first time.
      */
     lastImport: {
-      type: new Schema({ jobId: Schema.Types.ObjectId, row: Number, outcome: { type: String, enum: ['created', 'updated'] } }, { _id: false }),
+      type: new Schema({ importId: Schema.Types.ObjectId, row: Number, outcome: { type: String, enum: ['created', 'updated'] } }, { _id: false }),
       default: undefined,
     },
   },

@@ -1,6 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import { importRowsProcessed } from '../platform/metrics';
-import { chunksAreIndependent, lookUpChunkUsers, prepareChunk, writeChunk, type ChunkJob, type ChunkOutcome, type ChunkRow, type FoundUsers } from './applyChunk';
+import { chunksAreIndependent, lookUpChunkUsers, prepareChunk, writeChunk, type ChunkImport } from './applyChunk';
+import type { ChunkOutcome, ChunkRow, FoundUsers } from '../rules/chunkPlan';
 import { DuplicateUsernameTracker } from '../rules/duplicateUsernames';
 import type { DirectorySnapshot } from '../data/directorySnapshot';
 import { readDataRows, type ImportFile } from './importFileRows';
@@ -43,7 +44,7 @@ interface Chunk {
  */
 export async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions): Promise<'completed' | 'cancelled' | Interruption> {
   const settings = importSettingsOf(job.settings);
-  const chunkJob: ChunkJob = { jobId: job._id, settings, dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined };
+  const chunkImport: ChunkImport = { importId: job._id, settings, dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined };
   const inviting = settings.sendInvitations && !settings.dryRun;
   // The first chunk of a resumed attempt may have been applied before by an interrupted one.
   let replaying = job.status !== 'queued';
@@ -93,7 +94,7 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
         if (verdict === 'lost') return 'lost';
         if (verdict === 'cancel') return (await finishAll()) === 'lost' ? 'lost' : cancel(job._id);
       }
-      const prepared = await prepareChunk(chunk.rows, chunkJob, directory, looking.active ? looking.take() : undefined);
+      const prepared = await prepareChunk(chunk.rows, chunkImport, directory, looking.active ? looking.take() : undefined);
       const verdict = await finishWrite();
       if (verdict === 'lost') return 'lost';
       // Cancelled meanwhile: what is written is committed, so the counts say what was written.
@@ -175,7 +176,7 @@ class InFlight<T> {
   }
 }
 
-async function cancel(jobId: ObjectId): Promise<'cancelled'> {
-  await setJobStatus(jobId, 'cancelled', { finishedAt: new Date() });
+async function cancel(importId: ObjectId): Promise<'cancelled'> {
+  await setJobStatus(importId, 'cancelled', { finishedAt: new Date() });
   return 'cancelled';
 }

@@ -19,7 +19,7 @@ export function errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
 async function* reportLines(job: ImportJobDocument): AsyncGenerator<string> {
   yield UTF8_BOM + csvLine([...job.headers.map(neutraliseRawCell), ERROR_COLUMN]);
   async function* lines() {
-    const cursor = ImportRowErrorModel.find({ jobId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });
+    const cursor = ImportRowErrorModel.find({ importId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });
     for await (const failure of cursor) {
       const cells = job.headers.map((_header, index) => failure.cells[index] ?? '');
       yield csvLine([...cells.map(neutraliseRawCell), `Row ${failure.row}: ${failure.messages.join(' ')}`]);

@@ -57,22 +57,22 @@ export async function runImport(importId: string, options: RunImportOptions): Pr
       if (result === 'lost' && !options.signal?.aborted) continue;
       return result;
     } catch (error) {
-      const jobId = new Types.ObjectId(importId);
+      const id = new Types.ObjectId(importId);
       if (!isDatabaseUnavailable(error)) {
         log.error({ err: error }, 'import failed');
-        await setJobStatus(jobId, 'failed', { finishedAt: new Date(), failureReason: describeFailure(error) });
+        await setJobStatus(id, 'failed', { finishedAt: new Date(), failureReason: describeFailure(error) });
         return 'finished';
       }
       const next = outage.nextWait();
       if (!next) {
         log.error({ err: error, outageMs: outage.outageMs() }, 'import failed: the database stayed unavailable');
         // If even this write fails, the queue job fails and recovery puts the import back later.
-        await setJobStatus(jobId, 'failed', { finishedAt: new Date(), failureReason: describeOutage(error, outage.outageMs(), memo.checkpointRow) });
+        await setJobStatus(id, 'failed', { finishedAt: new Date(), failureReason: describeOutage(error, outage.outageMs(), memo.checkpointRow) });
         return 'finished';
       }
       const reason = describeUnavailability(error);
       log.warn({ err: error, attempt: next.attempt, waitMs: next.waitMs }, 'database unavailable: the import resumes from its checkpoint after a pause');
-      await noteRetrying(jobId, memo.checkpointRow, { reason, attempt: next.attempt, nextAt: new Date(Date.now() + next.waitMs), since: next.since });
+      await noteRetrying(id, memo.checkpointRow, { reason, attempt: next.attempt, nextAt: new Date(Date.now() + next.waitMs), since: next.since });
       const interrupted = await pause(next.waitMs, options);
       if (interrupted) return interrupted;
     }
@@ -138,8 +138,8 @@ async function pause(ms: number, options: RunImportOptions): Promise<'yielded' |
   return interruption(options);
 }
 
-async function failedRowsOf(jobId: Types.ObjectId): Promise<Set<number>> {
-  const rows = await ImportRowErrorModel.distinct('row', { jobId });
+async function failedRowsOf(importId: Types.ObjectId): Promise<Set<number>> {
+  const rows = await ImportRowErrorModel.distinct('row', { importId });
   return new Set(rows as number[]);
 }
 

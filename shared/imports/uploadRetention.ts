@@ -124,14 +124,14 @@ function endedBefore(job: JudgedJob, cutoff: Date): boolean {
  * goes last, so a sweep stopped half-way is finished by the next one.
  */
 async function expireUpload(fileId: ObjectId, judged: JudgedJob[], now: Date): Promise<boolean> {
-  const jobIds = judged.map((job) => job._id);
+  const importIds = judged.map((job) => job._id);
   await ImportJobModel.updateMany({ fileId, fileDeletedAt: null }, { $set: { fileDeletedAt: now } });
-  if (await ImportJobModel.exists({ fileId, _id: { $nin: jobIds } })) {
+  if (await ImportJobModel.exists({ fileId, _id: { $nin: importIds } })) {
     await ImportJobModel.updateMany({ fileId, fileDeletedAt: now }, { $set: { fileDeletedAt: null } });
     return false;
   }
   // Failed rows are copies of the file's cells: the same personal data.
-  await ImportRowErrorModel.deleteMany({ jobId: { $in: jobIds } });
+  await ImportRowErrorModel.deleteMany({ importId: { $in: importIds } });
   return eraseUpload(fileId);
 }
 

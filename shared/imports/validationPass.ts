@@ -26,14 +26,14 @@ export interface ValidationOptions {
  * another encoding than the head did, the job is corrected and the file read again with it, so
  * the apply pass, and every retry, read the file as this pass decided.
  */
-export async function validationPass(jobId: Types.ObjectId, file: ImportFile, binder: RowBinder, options: ValidationOptions): Promise<Validation | 'yielded' | 'lost'> {
+export async function validationPass(importId: Types.ObjectId, file: ImportFile, binder: RowBinder, options: ValidationOptions): Promise<Validation | 'yielded' | 'lost'> {
   const evidence = new EncodingEvidence();
   const read = await readRows(file, binder, options, evidence);
   if (typeof read === 'string') return read;
   const encoding = evidence.decide();
   if (encoding === file.encoding) return { ...read, encoding };
-  logger.info({ importId: String(jobId), from: file.encoding, to: encoding }, 'the whole file shows another encoding than its head: reading it again');
-  await ImportJobModel.updateOne({ _id: jobId }, { $set: { encoding } });
+  logger.info({ importId: String(importId), from: file.encoding, to: encoding }, 'the whole file shows another encoding than its head: reading it again');
+  await ImportJobModel.updateOne({ _id: importId }, { $set: { encoding } });
   const again = await readRows({ ...file, encoding }, binder, options);
   return typeof again === 'string' ? again : { ...again, encoding };
 }

@@ -60,7 +60,7 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
 
     for (const id of [recent.id, running.id]) {
       expect(await stored(await fileOf(id))).toEqual({ file: 1, chunks: 1 });
-      expect(await ImportRowErrorModel.countDocuments({ jobId: id })).toBe(1);
+      expect(await ImportRowErrorModel.countDocuments({ importId: id })).toBe(1);
       expect((await job(id)).fileDeletedAt).toBeNull();
     }
     expect(await errorsCsv(service, recent.id)).toContain('Nowhere');
@@ -79,14 +79,14 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
     expect(await sweepUploads({ retentionMs: RETENTION, now: NOW })).toMatchObject({ expiredFiles: 0 });
     expect(await stored(fileId)).toEqual({ file: 1, chunks: 1 });
     expect((await job(source.id)).fileDeletedAt).toBeNull();
-    expect(await ImportRowErrorModel.countDocuments({ jobId: source.id })).toBe(1);
+    expect(await ImportRowErrorModel.countDocuments({ importId: source.id })).toBe(1);
 
     const later = new Date(NOW.getTime() + 21 * DAY);
     expect(await sweepUploads({ retentionMs: RETENTION, now: later })).toMatchObject({ expiredFiles: 1 });
     expect(await stored(fileId)).toEqual({ file: 0, chunks: 0 });
     for (const id of [source.id, retry.id]) {
       expect((await job(id)).fileDeletedAt).toBe(later.toISOString());
-      expect(await ImportRowErrorModel.countDocuments({ jobId: id })).toBe(0);
+      expect(await ImportRowErrorModel.countDocuments({ importId: id })).toBe(0);
     }
   });
 
@@ -94,11 +94,11 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
     const expired = await importCsv(service, CSV);
     const fileId = await fileOf(expired.id);
     await endedAt(expired.id, daysBefore(31));
-    expect(await ImportRowErrorModel.countDocuments({ jobId: expired.id })).toBe(1);
+    expect(await ImportRowErrorModel.countDocuments({ importId: expired.id })).toBe(1);
 
     expect(await sweepUploads({ retentionMs: RETENTION, now: NOW })).toEqual({ orphanFiles: 0, orphanChunkFiles: 0, expiredFiles: 1 });
     expect(await stored(fileId)).toEqual({ file: 0, chunks: 0 });
-    expect(await ImportRowErrorModel.countDocuments({ jobId: expired.id })).toBe(0);
+    expect(await ImportRowErrorModel.countDocuments({ importId: expired.id })).toBe(0);
     expect((await job(expired.id)).fileDeletedAt).toBe(NOW.toISOString());
 
     const message = 'The uploaded file of this import was deleted 31 days after it ended (UPLOAD_RETENTION_DAYS) because it holds passwords. Upload the file again.';
