@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { logger } from '../platform/logger';
+import { upgradeStoredData } from './storedDataUpgrades';
 
 /**
  * Opens the mongoose connection every model in shared/ is registered on. `dbName` overrides
@@ -24,7 +25,11 @@ export async function connectMongo(url: string, options: { dbName?: string; moni
   return mongoose.connection;
 }
 
+/** Brings documents of earlier versions up to date, then builds every model's indexes. */
 export async function ensureIndexes(): Promise<void> {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('ensureIndexes needs an open MongoDB connection');
+  await upgradeStoredData(db);
   for (const model of Object.values(mongoose.connection.models)) {
     await model.createIndexes();
   }
