@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { Runtime } from '../shared/platform/runtime';
+import type { ApiRuntime } from '../shared/platform/runtime';
 import { httpRequestDuration } from '../shared/platform/metrics';
 import { directoryRoutes } from './directory/directoryRoutes';
 import { exportRoutes } from './directory/exportRoutes';
@@ -16,7 +16,7 @@ import { jsonBody, onlyJsonBodies } from './http/requestBodies';
 import { securityHeaders } from './http/securityHeaders';
 
 /** Builds the HTTP API around an open runtime; no listening, so tests can drive it in-process. */
-export function createApp(runtime: Runtime): Express {
+export function createApp(runtime: ApiRuntime): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

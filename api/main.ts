@@ -1,13 +1,5 @@
-import { loadConfig } from '../shared/platform/config';
-import { openRuntime } from '../shared/platform/runtime';
+import { loadApiConfig } from '../shared/platform/config';
 import { runProcess } from '../shared/platform/processLifecycle';
-import { startApiServer } from './server';
+import { startService } from '../scripts/service';
 
-runProcess('api', async () => {
-  const runtime = await openRuntime(loadConfig());
-  const api = await startApiServer(runtime);
-  return async () => {
-    await api.close();
-    await runtime.close();
-  };
-});
+runProcess('api', () => startService(loadApiConfig(), { api: 'listen', workers: false }));

@@ -32,9 +32,10 @@ export interface BenchStack {
  * BENCH_PROFILE=<dir>: every process writes a CPU profile when it exits (MongoDB's in <dir>/mongo,
  * the API's in <dir>/api, workers' in <dir>); bench/profileSummary.ts lists their top functions.
  * BENCH_NODE_OPTIONS: node options for API and workers; by default the heap caps the Dockerfile
- * and `npm run start:*` run them with.
+ * and `npm run start:*` run them with. `compiled: false` runs the TypeScript, for a bench whose
+ * npm script builds nothing.
  */
-export async function startBenchStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchStack> {
+export async function startBenchStack(extraEnv: NodeJS.ProcessEnv = {}, { compiled = COMPILED } = {}): Promise<BenchStack> {
   const profileDir = process.env.BENCH_PROFILE;
   const profile = (dir: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, dir)}`] : []);
   const mongo = await startMongoProcess(profile('mongo'));
@@ -55,7 +56,7 @@ export async function startBenchStack(extraEnv: NodeJS.ProcessEnv = {}): Promise
     ...extraEnv,
   };
   const children: ChildProcess[] = [];
-  const api = startAppProcess('api/main', env, profile('api'));
+  const api = startAppProcess('api/main', env, profile('api'), compiled);
   children.push(api);
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base);
@@ -66,7 +67,7 @@ export async function startBenchStack(extraEnv: NodeJS.ProcessEnv = {}): Promise
     base,
     call: apiClient(base, KEY),
     startWorker(nodeArgs = [], workerEnv = {}) {
-      const worker = startAppProcess('worker/main', { ...env, ...workerEnv }, [...nodeArgs, ...profile('.')]);
+      const worker = startAppProcess('worker/main', { ...env, ...workerEnv }, [...nodeArgs, ...profile('.')], compiled);
       children.push(worker);
       return worker;
     },
@@ -101,8 +102,8 @@ async function startMongoProcess(nodeArgs: string[]): Promise<{ uri: string; sto
   };
 }
 
-function startAppProcess(entry: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ChildProcess {
-  const args = COMPILED ? [...nodeArgs, path.join(ROOT, 'dist', `${entry}.js`)] : ['--import', 'tsx', ...nodeArgs, path.join(ROOT, `${entry}.ts`)];
+function startAppProcess(entry: string, env: NodeJS.ProcessEnv, nodeArgs: string[], compiled: boolean): ChildProcess {
+  const args = compiled ? [...nodeArgs, path.join(ROOT, 'dist', `${entry}.js`)] : ['--import', 'tsx', ...nodeArgs, path.join(ROOT, `${entry}.ts`)];
   return spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 

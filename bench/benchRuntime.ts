@@ -1,8 +1,6 @@
 import type { Express } from 'express';
-import { createApp } from '../api/app';
+import { startService } from '../scripts/service';
 import { loadConfig } from '../shared/platform/config';
-import { openRuntime } from '../shared/platform/runtime';
-import { startWorkers } from '../worker/workers';
 import { startEmbeddedServices } from '../scripts/embedded/embeddedServices';
 import { startSmtpCapture, type SmtpCapture } from '../scripts/embedded/smtpCapture';
 
@@ -22,15 +20,13 @@ export async function startBenchRuntime(env: Record<string, string>): Promise<{ 
     QUEUE_PREFIX: `bench-${Date.now()}`,
     ...env,
   });
-  const runtime = await openRuntime(config, { dbName: `bench_${Date.now()}` });
-  const workers = startWorkers(runtime);
+  const service = await startService(config, { api: 'app', workers: true, dbName: `bench_${Date.now()}` });
   return {
-    app: createApp(runtime),
+    app: service.app,
     adminKey,
     smtp,
     async stop() {
-      await workers.close();
-      await runtime.close();
+      await service.close();
       await smtp.stop();
       await services.stop();
     },

@@ -1,10 +1,8 @@
-import { startApiServer } from '../api/server';
 import { loadConfig, logFormatFrom } from '../shared/platform/config';
 import { logger, setLogFormat } from '../shared/platform/logger';
-import { openRuntime } from '../shared/platform/runtime';
 import { runProcess } from '../shared/platform/processLifecycle';
-import { startWorkers } from '../worker/workers';
 import { startEmbeddedServices } from './embedded/embeddedServices';
+import { startService } from './service';
 
 const DEV_API_KEYS = 'admin:dev-admin-key,support:dev-support-key';
 
@@ -34,15 +32,13 @@ runProcess('dev', async () => {
       // Development only: links signed with a fixed secret stay valid across restarts of `npm run dev`.
       INVITE_SECRET: process.env.INVITE_SECRET ?? 'dev-only-invitation-secret-not-for-production',
     });
-    const runtime = await openRuntime(config, { dbName: process.env.MONGO_URL ? undefined : 'user_directory_dev' });
-    const workers = startWorkers(runtime);
-    const api = await startApiServer(runtime);
+    const service = await startService(config, { api: 'listen', workers: true, dbName: process.env.MONGO_URL ? undefined : 'user_directory_dev' });
     printBanner(config.publicUrl, services.mongo.ephemeral, !process.env.API_KEYS);
-    return async () => {
-      await api.close();
-      await workers.close();
-      await runtime.close();
-      await services.stop();
+    return {
+      async close() {
+        await service.close();
+        await services.stop();
+      },
     };
   } catch (error) {
     await services.stop();

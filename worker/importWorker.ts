@@ -1,9 +1,10 @@
 import { WaitingError, Worker } from 'bullmq';
-import { QUEUE_NAMES, connectRedis, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
+import { QUEUE_NAMES, connectRedis, enqueueInvitationsOn, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
 import { queueImportInvitations } from '../shared/invitations/queueInvitations';
 import { runImport } from '../shared/imports/runImport';
 import type { Runtime } from '../shared/platform/runtime';
 import { logger } from '../shared/platform/logger';
+import { startRounds } from './rounds';
 
 export interface ImportWorker {
   worker: Worker<ImportJobPayload>;
@@ -22,6 +23,7 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
   const renewedAt = new Map<string, number>();
   // BullMQ leaves connections it was handed open: this one is ours to close.
   const redis = connectRedis(runtime.config.redisUrl);
+  const enqueueInvitations = enqueueInvitationsOn(runtime.invitationQueue);
   const worker = new Worker<ImportJobPayload>(
     QUEUE_NAMES.imports,
     async (job, token, signal) => {
@@ -31,7 +33,7 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
         shouldYield: () => stopping,
         signal,
         dbRetryMs: runtime.config.importDbRetryMs,
-        inviteUsers: (importId, userIds) => queueImportInvitations(runtime.invitationQueue, importId, userIds),
+        inviteUsers: (importId, userIds) => queueImportInvitations(enqueueInvitations, importId, userIds),
       }).finally(() => renewedAt.delete(job.id as string));
       if (result === 'yielded') {
         // Shutting down mid-import: put the job back so another worker resumes it right away
@@ -62,15 +64,14 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
   worker.on('locksRenewed', ({ jobIds }: { jobIds: string[] }) => {
     for (const jobId of jobIds) if (renewedAt.has(jobId)) renewedAt.set(jobId, Date.now());
   });
-  const lapseCheck = setInterval(() => {
+  const stopLapseChecks = startRounds(Math.max(250, runtime.config.workerLockMs / 4), () => {
     for (const [jobId, at] of renewedAt) if (Date.now() - at > runtime.config.workerLockMs) letGo(jobId, 'Redis unreachable: the lock was not renewed in time');
-  }, Math.max(250, runtime.config.workerLockMs / 4));
-  lapseCheck.unref();
+  });
   return {
     worker,
     async close() {
       stopping = true;
-      clearInterval(lapseCheck);
+      stopLapseChecks();
       await worker.close();
       redis.disconnect();
     },

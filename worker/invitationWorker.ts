@@ -3,7 +3,7 @@ import { createMailTransport } from '../shared/invitations/mailTransport';
 import { sendInvitation } from '../shared/invitations/sendInvitation';
 import { logger } from '../shared/platform/logger';
 import { QUEUE_NAMES, connectRedis, queueConnection, type InvitationJobPayload } from '../shared/queues/queues';
-import type { Runtime } from '../shared/platform/runtime';
+import type { WorkerRuntime } from '../shared/platform/runtime';
 
 /**
  * Sends invitation mails off the invitations queue, rate-limited across all workers. Temporary
@@ -11,7 +11,7 @@ import type { Runtime } from '../shared/platform/runtime';
  * that sends nothing (stale version, already sent) completes: the invitation record, not the job,
  * says what is still owed, and recovery re-queues what a lost or finished job left unsent.
  */
-export function startInvitationWorker(runtime: Runtime): { worker: Worker<InvitationJobPayload>; close(): Promise<void> } {
+export function startInvitationWorker(runtime: WorkerRuntime): { worker: Worker<InvitationJobPayload>; close(): Promise<void> } {
   const { config } = runtime;
   const transport = createMailTransport(config.smtpUrl);
   const redis = connectRedis(config.redisUrl);

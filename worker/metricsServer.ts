@@ -3,11 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { metricsRegistry } from '../shared/platform/metrics';
 import { logger } from '../shared/platform/logger';
 
+export interface WorkerMetricsServer {
+  port: number;
+  close(): Promise<void>;
+}
+
 /**
- * A worker has no API, yet it is the process whose health matters most during an import:
- * `/metrics` (rows by outcome, event-loop delay, process figures) and `/healthz` for probes.
+ * A worker has no API, yet it is the process whose health matters most during an import, and
+ * the one that counts the rows: `/metrics` (rows by outcome, event-loop delay, process figures)
+ * and `/healthz` for probes.
  */
-export async function startWorkerMetricsServer(port: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function startWorkerMetricsServer(port: number): Promise<WorkerMetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');

@@ -3,6 +3,8 @@ import { logger } from '../shared/platform/logger';
 import { requeueStrandedImports } from '../shared/imports/requeueStrandedImports';
 import { sweepUploads } from '../shared/imports/uploadRetention';
 import { requeueStrandedInvitations } from '../shared/invitations/requeueStrandedInvitations';
+import { importQueueForRecovery, requeueInvitationJobsOn } from '../shared/queues/queues';
+import { startRounds } from './rounds';
 
 export interface RecoveryLoop {
   /** Runs one round now (tests, start-up); resolves when it is done. */
@@ -19,16 +21,17 @@ export interface RecoveryLoop {
 export function startRecoveryLoop(runtime: Runtime): RecoveryLoop {
   const { config, redis } = runtime;
   const lockKey = `${config.queuePrefix}:recovery-round`;
+  const importQueue = importQueueForRecovery(runtime.importQueue);
+  const requeueInvitationJobs = requeueInvitationJobsOn(runtime.invitationQueue);
   let running: Promise<void> | undefined;
-  let closed = false;
 
   const round = async () => {
     const taken = await redis.set(lockKey, String(process.pid), 'PX', Math.max(1000, Math.floor(config.recoveryIntervalMs * 0.9)), 'NX');
     if (taken !== 'OK') return;
     // Work touched within the last interval (or minute) is being queued or run right now.
     const olderThanMs = Math.min(60_000, config.recoveryIntervalMs);
-    const imports = await requeueStrandedImports(runtime.importQueue, { olderThanMs });
-    const invitations = await requeueStrandedInvitations(runtime.invitationQueue, { olderThanMs });
+    const imports = await requeueStrandedImports(importQueue, { olderThanMs });
+    const invitations = await requeueStrandedInvitations(requeueInvitationJobs, { olderThanMs });
     const uploads = await sweepUploads({ retentionMs: config.uploadRetentionMs });
     if (imports + invitations > 0) logger.info({ imports, invitations }, 'recovery round re-queued stranded work');
     if (uploads.orphanFiles + uploads.orphanChunkFiles + uploads.expiredFiles > 0) logger.info(uploads, 'recovery round deleted stored uploads');
@@ -43,15 +46,11 @@ export function startRecoveryLoop(runtime: Runtime): RecoveryLoop {
   };
 
   void runOnce();
-  const timer = setInterval(() => {
-    if (!closed) void runOnce();
-  }, config.recoveryIntervalMs);
-  timer.unref();
+  const stopRounds = startRounds(config.recoveryIntervalMs, () => void runOnce());
   return {
     runOnce,
     async close() {
-      closed = true;
-      clearInterval(timer);
+      stopRounds();
       // A round stuck on an unreachable Redis or MongoDB must not hold up shutdown.
       await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     },

@@ -1,4 +1,4 @@
-import type { Runtime } from '../shared/platform/runtime';
+import type { WorkerRuntime } from '../shared/platform/runtime';
 import { startImportWorker } from './importWorker';
 import { startInvitationWorker } from './invitationWorker';
 import { startRecoveryLoop } from './recoveryLoop';
@@ -8,7 +8,7 @@ export interface Workers {
 }
 
 /** The queue consumers this process runs (WORKER_QUEUES), and the recovery rounds. */
-export function startWorkers(runtime: Runtime): Workers {
+export function startWorkers(runtime: WorkerRuntime): Workers {
   const queues = runtime.config.workerQueues;
   const imports = queues.includes('imports') ? startImportWorker(runtime) : undefined;
   const invitations = queues.includes('invitations') ? startInvitationWorker(runtime) : undefined;

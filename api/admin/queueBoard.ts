@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response, Router } from 'express';
-import type { Runtime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/platform/runtime';
 import { requireRole, authenticate } from '../http/auth';
 import { contentSecurityPolicyWith } from '../http/securityHeaders';
 
@@ -12,7 +12,7 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
  * Bull Board for admins. A browser opening the board cannot send a Bearer header, so HTTP Basic
  * is accepted too (any user name, the API key as password): the browser asks once.
  */
-export function queueBoard(runtime: Runtime): Router[] {
+export function queueBoard(runtime: ApiRuntime): Router[] {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { mongoIsReachable } from '../../shared/data/mongoConnection';
 import { metricsRegistry } from '../../shared/platform/metrics';
-import type { Runtime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/platform/runtime';
 
-export function healthRoutes(runtime: Runtime): Router {
+export function healthRoutes(runtime: ApiRuntime): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -18,7 +18,7 @@ export function healthRoutes(runtime: Runtime): Router {
   return router;
 }
 
-async function redisIsReachable(runtime: Runtime): Promise<boolean> {
+async function redisIsReachable(runtime: ApiRuntime): Promise<boolean> {
   try {
     const answer = await Promise.race([
       runtime.redis.ping(),

@@ -4,21 +4,20 @@ import { pipeline } from 'node:stream/promises';
 import multer from 'multer';
 import { AppError, invalidInput } from '../../shared/platform/appError';
 import { errorReportCsv } from '../../shared/imports/errorReport';
-import { cancelImportJob, getImportJob, listImportJobs, retryImportJob } from '../../shared/imports/importJobs';
-import { toImportJobView } from '../../shared/rules/importJobView';
+import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImportJob } from '../../shared/imports/importJobs';
 import { startImport } from '../../shared/imports/startImport';
-import { summariseInvitations } from '../../shared/data/invitationSummary';
-import type { Runtime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/platform/runtime';
+import { enqueueImportOn } from '../../shared/queues/queues';
 import { requireRole } from '../http/auth';
 import { HEAD_BYTES, gridfsUploadStorage, type StoredUpload } from './gridfsUploadStorage';
 
-export function importRoutes(runtime: Runtime): Router {
+export function importRoutes(runtime: ApiRuntime): Router {
   const router = Router();
   const upload = multer({
     storage: gridfsUploadStorage(),
     limits: { fileSize: runtime.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 },
   });
-  const { importQueue } = runtime;
+  const enqueueImport = enqueueImportOn(runtime.importQueue);
 
   router.post('/imports', requireRole('admin'), requireMultipart, upload.single('file'), async (req, res) => {
     if (!req.file) throw invalidInput('missing_file', 'Attach the CSV file as the multipart field "file".');
@@ -27,7 +26,7 @@ export function importRoutes(runtime: Runtime): Router {
       { fileId: stored.fileId, fileName: stored.originalname, size: stored.size, head: stored.head, headIsWholeFile: stored.size <= HEAD_BYTES },
       req.body ?? {},
       req.apiRole ?? 'admin',
-      importQueue,
+      enqueueImport,
     );
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
@@ -37,9 +36,7 @@ export function importRoutes(runtime: Runtime): Router {
   });
 
   router.get('/imports/:id', requireRole('support'), async (req, res) => {
-    const job = await getImportJob(req.params.id as string);
-    const view = toImportJobView(job, new Date());
-    res.json(job.settings?.sendInvitations ? { ...view, invitations: await summariseInvitations(job._id) } : view);
+    res.json(await importReport(req.params.id as string));
   });
 
   router.get('/imports/:id/errors.csv', requireRole('support'), async (req, res) => {
@@ -51,7 +48,7 @@ export function importRoutes(runtime: Runtime): Router {
   });
 
   router.post('/imports/:id/retry', requireRole('support'), async (req, res) => {
-    const view = await retryImportJob(req.params.id as string, req.body, req.apiRole ?? 'support', importQueue);
+    const view = await retryImportJob(req.params.id as string, req.body, req.apiRole ?? 'support', enqueueImport);
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 

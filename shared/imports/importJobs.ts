@@ -1,18 +1,27 @@
-import type { Queue } from 'bullmq';
 import { Types } from 'mongoose';
 import { conflict, invalidInput, notFound } from '../platform/appError';
-import { enqueueImport, type ImportJobPayload } from '../queues/queues';
+import type { EnqueueImport } from '../queues/queues';
 import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { requireStoredUpload } from './uploadRetention';
 import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { resolveColumns } from '../rules/userColumns';
 import { listCustomFields } from '../directory/customFieldDirectory';
+import { summariseInvitations, type InvitationSummary } from '../data/invitationSummary';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
   const job = Types.ObjectId.isValid(id) ? await ImportJobModel.findById(id).lean<ImportJobDocument>() : null;
   if (!job) throw notFound(`Import ${id}`);
   return job;
+}
+
+export type ImportReport = ImportJobView & { invitations?: InvitationSummary };
+
+/** One import as its page shows it: the job, and its invitations when the upload asked to send them. */
+export async function importReport(id: string): Promise<ImportReport> {
+  const job = await getImportJob(id);
+  const view = toImportJobView(job, new Date());
+  return job.settings?.sendInvitations ? { ...view, invitations: await summariseInvitations(job._id) } : view;
 }
 
 /** Newest first, paged by an opaque cursor (the last job's id: ids grow with creation time). */
@@ -44,7 +53,7 @@ export async function cancelImportJob(id: string): Promise<ImportJobView> {
 }
 
 /** A new job on the same stored file and settings: the whole file, or only the rows that failed. */
-export async function retryImportJob(id: string, body: unknown, requestedBy: string, queue: Queue<ImportJobPayload>): Promise<ImportJobView> {
+export async function retryImportJob(id: string, body: unknown, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportJobView> {
   const only = (body as { only?: unknown } | undefined)?.only;
   if (only !== undefined && only !== 'failed') throw invalidInput('invalid_retry', 'To re-run only the failed rows send {"only": "failed"}; send no body to re-run the whole file.');
   const source = await getImportJob(id);
@@ -72,6 +81,6 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
     await ImportJobModel.deleteOne({ _id: job._id });
     requireStoredUpload(marked);
   }
-  await enqueueImport(queue, String(job._id));
+  await enqueueImport(String(job._id));
   return toImportJobView(job, new Date());
 }

@@ -1,11 +1,7 @@
-import type { Queue } from 'bullmq';
 import { logger } from '../platform/logger';
-import { enqueueImport, type ImportJobPayload } from '../queues/queues';
+import type { ImportQueueForRecovery } from '../queues/queues';
 import { FINAL_STATUSES, IMPORT_STATUSES, ImportJobModel } from '../data/importJobModel';
 import { setJobStatus } from '../data/importJobStore';
-
-/** Queue states in which a job will still run (or is running) without help. */
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 export interface RequeueOptions {
   /**
@@ -24,7 +20,7 @@ export interface RequeueOptions {
  * the database was down). Safe to run from several workers at once: the queue job id is the
  * import id, so a second enqueue is a no-op, and a resumed import continues from its checkpoint.
  */
-export async function requeueStrandedImports(queue: Queue<ImportJobPayload>, options: RequeueOptions = {}): Promise<number> {
+export async function requeueStrandedImports(queue: ImportQueueForRecovery, options: RequeueOptions = {}): Promise<number> {
   const { olderThanMs = 60_000, maxRecoveries = 5 } = options;
   const open = IMPORT_STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
   const candidates = await ImportJobModel.find(
@@ -34,13 +30,13 @@ export async function requeueStrandedImports(queue: Queue<ImportJobPayload>, opt
   let requeued = 0;
   for (const candidate of candidates) {
     const importId = String(candidate._id);
-    const state = await queue.getJobState(importId);
-    if (LIVE_STATES.has(state)) continue;
-    const queueJob = state === 'unknown' ? undefined : await queue.getJob(importId);
+    const queueJob = await queue.stateOf(importId);
+    if (queueJob.state === 'live') continue;
     // Only queue jobs BullMQ failed count against the import (vanished ones are Redis's fault).
-    const recoveries = (candidate.recoveries ?? 0) + (state === 'failed' ? 1 : 0);
-    if (state === 'failed' && recoveries > maxRecoveries) {
-      const why = queueJob?.failedReason ?? 'unknown';
+    const failed = queueJob.state === 'failed';
+    const recoveries = (candidate.recoveries ?? 0) + (failed ? 1 : 0);
+    if (queueJob.state === 'failed' && recoveries > maxRecoveries) {
+      const why = queueJob.failedReason;
       await setJobStatus(candidate._id, 'failed', {
         finishedAt: new Date(),
         failureReason: `The import stopped its worker ${maxRecoveries} times (last: ${why.slice(0, 200)}). Contact support with this import's id; a retry starts it again.`,
@@ -48,14 +44,10 @@ export async function requeueStrandedImports(queue: Queue<ImportJobPayload>, opt
       logger.error({ importId, why }, 'import failed: its queue job failed too often');
       continue;
     }
-    // A finished queue job keeps its id: remove it, or the new enqueue would be a no-op. Only if
-    // it is still finished: another worker's round may have re-queued it a moment ago.
-    if (queueJob && !['completed', 'failed'].includes(await queueJob.getState())) continue;
-    await queueJob?.remove();
-    if (state === 'failed') await ImportJobModel.updateOne({ _id: candidate._id }, { $inc: { recoveries: 1 } });
-    await enqueueImport(queue, importId);
+    if (!(await queue.requeue(importId))) continue;
+    if (failed) await ImportJobModel.updateOne({ _id: candidate._id }, { $inc: { recoveries: 1 } });
     requeued += 1;
-    logger.warn({ importId, queueState: state }, 'import had no live queue job: queued it again');
+    logger.warn({ importId, queueState: queueJob.state }, 'import had no live queue job: queued it again');
   }
   return requeued;
 }

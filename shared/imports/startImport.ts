@@ -1,8 +1,7 @@
-import type { Queue } from 'bullmq';
 import type { ObjectId } from 'mongodb';
 import { deleteUpload } from '../data/uploadStore';
 import { listCustomFields } from '../directory/customFieldDirectory';
-import { enqueueImport, type ImportJobPayload } from '../queues/queues';
+import type { EnqueueImport } from '../queues/queues';
 import { checkImportFile } from './importFileCheck';
 import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { parseImportSettings } from '../rules/importSettings';
@@ -24,7 +23,7 @@ export async function startImport(
   upload: UploadedFile,
   fields: Record<string, unknown>,
   requestedBy: string,
-  queue: Queue<ImportJobPayload>,
+  enqueueImport: EnqueueImport,
 ): Promise<ImportJobView> {
   let job: ImportJobDocument;
   try {
@@ -42,6 +41,6 @@ export async function startImport(
     await deleteUpload(upload.fileId);
     throw error;
   }
-  await enqueueImport(queue, String(job._id));
+  await enqueueImport(String(job._id));
   return toImportJobView(job, new Date());
 }

@@ -1,6 +1,5 @@
-import type { Queue } from 'bullmq';
 import { Types, mongo } from 'mongoose';
-import { enqueueImportInvitations, type InvitationJobPayload } from '../queues/queues';
+import { importInvitationJobs, type EnqueueInvitations } from '../queues/queues';
 import { InvitationModel } from '../data/invitationModel';
 
 /**
@@ -12,7 +11,7 @@ import { InvitationModel } from '../data/invitationModel';
  * changed (a sent or re-sent invitation stays as it is), and the job ids are derived from user
  * and version, so adding them again is a no-op.
  */
-export async function queueImportInvitations(queue: Queue<InvitationJobPayload>, importId: string, userIds: string[]): Promise<void> {
+export async function queueImportInvitations(enqueueInvitations: EnqueueInvitations, importId: string, userIds: string[]): Promise<void> {
   if (userIds.length === 0) return;
   const now = new Date();
   const fresh = { status: 'queued', version: 1, importId: new Types.ObjectId(importId), attempts: 0, createdAt: now, updatedAt: now };
@@ -27,7 +26,7 @@ export async function queueImportInvitations(queue: Queue<InvitationJobPayload>,
     // Two writers inserting the same user's record at once: the record exists, which is the point.
     if (!onlyDuplicateKeys(error)) throw error;
   }
-  await enqueueImportInvitations(queue, importId, userIds);
+  await enqueueInvitations(importInvitationJobs(importId, userIds));
 }
 
 function onlyDuplicateKeys(error: unknown): boolean {

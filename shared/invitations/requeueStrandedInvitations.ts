@@ -1,8 +1,6 @@
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Types } from 'mongoose';
 import { logger } from '../platform/logger';
-import { enqueueInvitations, invitationJobId, type InvitationJobPayload } from '../queues/queues';
+import type { InvitationJob, RequeueInvitationJobs } from '../queues/queues';
 import { InvitationModel } from '../data/invitationModel';
 import { settlePendingInvitedCounts } from './recordInvitationSent';
 
@@ -26,7 +24,7 @@ interface QueuedInvitation {
  * nothing is stranded: one index range over old queued records, and one pipelined Redis round
  * trip per batch of them. Also settles `invited` counts a crash left pending.
  */
-export async function requeueStrandedInvitations(queue: Queue<InvitationJobPayload>, options: { olderThanMs?: number } = {}): Promise<number> {
+export async function requeueStrandedInvitations(requeueInvitationJobs: RequeueInvitationJobs, options: { olderThanMs?: number } = {}): Promise<number> {
   const olderThan = new Date(Date.now() - (options.olderThanMs ?? DEFAULT_OLDER_THAN_MS));
   const cursor = InvitationModel.find({ status: 'queued', updatedAt: { $lte: olderThan } }, { userId: 1, importId: 1, version: 1 })
     .lean<QueuedInvitation>()
@@ -36,40 +34,19 @@ export async function requeueStrandedInvitations(queue: Queue<InvitationJobPaylo
   for await (const invitation of cursor) {
     batch.push(invitation);
     if (batch.length < BATCH_SIZE) continue;
-    requeued += await requeueBatch(queue, batch);
+    requeued += await requeueInvitationJobs(batch.map(currentVersionJob));
     batch = [];
   }
-  if (batch.length > 0) requeued += await requeueBatch(queue, batch);
+  if (batch.length > 0) requeued += await requeueInvitationJobs(batch.map(currentVersionJob));
   const settled = await settlePendingInvitedCounts(olderThan);
   if (requeued > 0 || settled > 0) logger.warn({ requeued, settledImportCounts: settled }, 'stranded invitations recovered');
   return requeued;
 }
 
-async function requeueBatch(queue: Queue<InvitationJobPayload>, invitations: QueuedInvitation[]): Promise<number> {
-  const jobs = invitations.map((invitation) => {
-    const userId = String(invitation.userId);
-    const version = invitation.version ?? 1;
-    const importId = invitation.importId ? String(invitation.importId) : undefined;
-    const data: InvitationJobPayload & { version: number } = { userId, reason: version > 1 ? 'resend' : 'import', version, ...(importId ? { importId } : {}) };
-    return { id: invitationJobId(userId, version), data };
-  });
-
-  // The queue's own ioredis connection (BullMQ types it by the few commands it uses itself).
-  const client = (await queue.getBackend().client) as unknown as Redis;
-  const pipeline = client.pipeline();
-  for (const job of jobs) pipeline.exists(queue.toKey(job.id)).hget(queue.toKey(job.id), 'finishedOn');
-  const replies = (await pipeline.exec()) ?? [];
-  const reply = (index: number) => {
-    const [error, value] = replies[index] ?? [new Error('no reply from Redis')];
-    if (error) throw error;
-    return value;
-  };
-
-  const states = jobs.map((job, index) => ({ job, exists: reply(2 * index) === 1, finished: reply(2 * index + 1) !== null }));
-  const stranded = states.filter((state) => !state.exists || state.finished);
-  // A finished job keeps its id taken: remove it so the same id can be added again.
-  const finished = stranded.filter((state) => state.exists).map((state) => state.job);
-  await Promise.all(finished.map((job) => queue.remove(job.id)));
-  await enqueueInvitations(queue, stranded.map((state) => state.job.data));
-  return stranded.length;
+/** The job that sends the invitation's current version: versions above the first are re-sends. */
+function currentVersionJob(invitation: QueuedInvitation): InvitationJob {
+  const userId = String(invitation.userId);
+  const version = invitation.version ?? 1;
+  const importId = invitation.importId ? String(invitation.importId) : undefined;
+  return { userId, reason: version > 1 ? 'resend' : 'import', version, ...(importId ? { importId } : {}) };
 }

@@ -1,8 +1,7 @@
-import type { Queue } from 'bullmq';
 import { Types } from 'mongoose';
 import { notFound } from '../platform/appError';
 import { UserModel } from '../data/userModel';
-import { enqueueInvitationResend, type InvitationJobPayload } from '../queues/queues';
+import { invitationResendJob, type EnqueueInvitations } from '../queues/queues';
 import { InvitationModel } from '../data/invitationModel';
 
 /**
@@ -10,7 +9,7 @@ import { InvitationModel } from '../data/invitationModel';
  * stops working when the new version is first sent, and jobs of older versions send nothing.
  * The record is written before the job, so a job lost with Redis is queued again by recovery.
  */
-export async function resendInvitation(userId: string, queue: Queue<InvitationJobPayload>): Promise<{ userId: string; status: 'queued' }> {
+export async function resendInvitation(userId: string, enqueueInvitations: EnqueueInvitations): Promise<{ userId: string; status: 'queued' }> {
   const exists = Types.ObjectId.isValid(userId) && (await UserModel.exists({ _id: userId }));
   if (!exists) throw notFound(`User ${userId}`);
   const invitation = await InvitationModel.findOneAndUpdate(
@@ -19,6 +18,6 @@ export async function resendInvitation(userId: string, queue: Queue<InvitationJo
     { upsert: true, returnDocument: 'after', projection: { version: 1 } },
   ).lean();
   // An upsert with `new` always returns the document.
-  await enqueueInvitationResend(queue, userId, invitation!.version);
+  await enqueueInvitations([invitationResendJob(userId, invitation!.version)]);
   return { userId, status: 'queued' };
 }

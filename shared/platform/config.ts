@@ -26,18 +26,15 @@ const apiKeys = z
   });
 
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const port = z.coerce.number().int().min(0).max(65535);
 
-const environment = z.object({
+/**
+ * What every process reads: where the data and the queues are, and how it logs. The API and the
+ * worker each add their own part below, so neither refuses to start over a variable it never reads.
+ */
+const baseEnvironment = z.object({
   MONGO_URL: z.string({ error: 'is required, e.g. mongodb://localhost:27017/users' }).regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
   REDIS_URL: z.string({ error: 'is required, e.g. redis://localhost:6379' }).regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
-  SMTP_URL: z.string({ error: 'is required, e.g. smtp://localhost:1025' }).regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://'),
-  MAIL_FROM: z.string().min(3).default('User directory <no-reply@localhost>'),
-  PUBLIC_URL: z.url({ error: 'must be the absolute URL users reach the service at, e.g. https://users.example.com' }).optional(),
-  API_KEYS: apiKeys,
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  IMPORT_CHUNK_SIZE: positiveInt(1000, 10_000),
-  WORKER_CONCURRENCY: positiveInt(2, 64),
-  MAX_UPLOAD_MB: positiveInt(200, 10_240),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z
     .enum(['json', 'pretty'], { error: 'must be json (one JSON object a line) or pretty (readable lines, for development)' })
@@ -45,11 +42,26 @@ const environment = z.object({
     .refine((format) => format !== 'pretty' || prettyPrinterInstalled(), {
       error: 'is pretty, which needs pino-pretty, a devDependency that production installs (npm ci --omit=dev) leave out: install the devDependencies, or set LOG_FORMAT=json',
     }),
-  ORG_NAME: z.string().min(1).default('Your organisation'),
   QUEUE_PREFIX: z.string().regex(/^[\w:-]+$/).default('user-import'),
+  // Both processes queue invitations (the API its re-sends), and the queue holds the retry policy.
+  INVITE_RETRY_BASE_MS: positiveInt(5_000, 3_600_000),
+});
+
+const apiEnvironment = z.object({
+  API_KEYS: apiKeys,
+  PORT: port.default(3000),
+  MAX_UPLOAD_MB: positiveInt(200, 10_240),
+});
+
+const workerEnvironment = z.object({
+  SMTP_URL: z.string({ error: 'is required, e.g. smtp://localhost:1025' }).regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://'),
+  MAIL_FROM: z.string().min(3).default('User directory <no-reply@localhost>'),
+  PUBLIC_URL: z.url({ error: 'must be the absolute URL users reach the service at, e.g. https://users.example.com' }).optional(),
+  IMPORT_CHUNK_SIZE: positiveInt(1000, 10_000),
+  WORKER_CONCURRENCY: positiveInt(2, 64),
+  ORG_NAME: z.string().min(1).default('Your organisation'),
   INVITE_RATE_PER_SECOND: positiveInt(20, 10_000),
   INVITE_TTL_DAYS: positiveInt(7, 365),
-  INVITE_RETRY_BASE_MS: positiveInt(5_000, 3_600_000),
   WORKER_LOCK_SECONDS: positiveInt(30, 3_600),
   INVITE_SECRET: z
     .string({ error: 'is required: a random string of 32 or more characters that signs invitation links, e.g. from `openssl rand -hex 32`' })
@@ -57,7 +69,7 @@ const environment = z.object({
   IMPORT_DB_RETRY_SECONDS: positiveInt(600, 86_400),
   RECOVERY_INTERVAL_SECONDS: positiveInt(60, 86_400),
   UPLOAD_RETENTION_DAYS: positiveInt(30, 3_650),
-  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  WORKER_METRICS_PORT: port.optional(),
   WORKER_QUEUES: z
     .string()
     .default('imports,invitations')
@@ -65,28 +77,40 @@ const environment = z.object({
     .pipe(z.array(z.enum(['imports', 'invitations'], { error: 'lists queues to consume: imports, invitations or both' })).min(1)),
 });
 
-export interface Config {
+/** What both processes read. */
+export interface BaseConfig {
   mongoUrl: string;
   redisUrl: string;
-  smtpUrl: string;
-  mailFrom: string;
-  publicUrl: string;
-  apiKeys: ReadonlyMap<string, ApiRole>;
-  port: number;
-  importChunkSize: number;
-  workerConcurrency: number;
-  maxUploadBytes: number;
   logLevel: string;
   logFormat: LogFormat;
-  orgName: string;
   /** Redis key prefix of every queue: lets several deployments (or test files) share a Redis. */
   queuePrefix: string;
   invitations: {
+    /** First retry delay after a temporary SMTP failure; doubles with each attempt. */
+    retryBaseMs: number;
+  };
+}
+
+/** What only the API reads: a worker never holds the API keys. */
+export interface ApiConfig extends BaseConfig {
+  apiKeys: ReadonlyMap<string, ApiRole>;
+  port: number;
+  maxUploadBytes: number;
+}
+
+/** What only the worker reads: the API never holds the SMTP relay or the invitation secret. */
+export interface WorkerConfig extends BaseConfig {
+  smtpUrl: string;
+  mailFrom: string;
+  /** Base of the links in invitation mails. */
+  publicUrl: string;
+  importChunkSize: number;
+  workerConcurrency: number;
+  orgName: string;
+  invitations: BaseConfig['invitations'] & {
     /** Mails per second across all workers, so a big import does not flood the relay. */
     ratePerSecond: number;
     ttlMs: number;
-    /** First retry delay after a temporary SMTP failure; doubles with each attempt. */
-    retryBaseMs: number;
     /**
      * Signs invitation links: a link is derived from it and the invitation's id and version, so
      * a mail sent twice (a crash between the relay's OK and our record) carries the same link.
@@ -107,35 +131,70 @@ export interface Config {
   workerQueues: ReadonlyArray<'imports' | 'invitations'>;
 }
 
+/** API and workers in one process: `npm start`, `npm run dev`, the tests and the benches. */
+export type Config = ApiConfig & WorkerConfig;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /**
- * The only place that reads the environment. Fails with every bad variable named, so a
- * deployment that forgot one learns which from the first log line.
+ * The only place that reads the environment, one loader for each kind of process. Each fails
+ * with every bad variable it needs named, so a deployment that forgot one learns which from the
+ * first log line, and with nothing about the variables only the other process reads.
  */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const e = parse(baseEnvironment.extend(apiEnvironment.shape), env);
+  return { ...baseConfig(e), ...apiConfig(e) };
+}
+
+/**
+ * Without PUBLIC_URL, links point at the API's default port: a worker alone does not know the
+ * API's PORT, so set PUBLIC_URL wherever the API is not on http://localhost:3000.
+ */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parse(baseEnvironment.extend(workerEnvironment.shape), env);
+  return { ...baseConfig(e), ...workerConfig(e, 3000) };
+}
+
+/** Both parts, for a process that runs the API and the workers. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const e = parse(environment, env);
+  const e = parse(baseEnvironment.extend(apiEnvironment.shape).extend(workerEnvironment.shape), env);
+  const api = apiConfig(e);
+  return { ...baseConfig(e), ...api, ...workerConfig(e, api.port) };
+}
+
+function baseConfig(e: z.output<typeof baseEnvironment>): BaseConfig {
   return {
     mongoUrl: e.MONGO_URL,
     redisUrl: e.REDIS_URL,
-    smtpUrl: e.SMTP_URL,
-    mailFrom: e.MAIL_FROM,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
-    apiKeys: e.API_KEYS,
-    port: e.PORT,
-    importChunkSize: e.IMPORT_CHUNK_SIZE,
-    workerConcurrency: e.WORKER_CONCURRENCY,
-    maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
-    orgName: e.ORG_NAME,
     queuePrefix: e.QUEUE_PREFIX,
+    invitations: { retryBaseMs: e.INVITE_RETRY_BASE_MS },
+  };
+}
+
+function apiConfig(e: z.output<typeof apiEnvironment>): Omit<ApiConfig, keyof BaseConfig> {
+  return {
+    apiKeys: e.API_KEYS,
+    port: e.PORT,
+    maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
+  };
+}
+
+function workerConfig(e: z.output<typeof workerEnvironment> & z.output<typeof baseEnvironment>, apiPort: number): Omit<WorkerConfig, Exclude<keyof BaseConfig, 'invitations'>> {
+  return {
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${apiPort}`).replace(/\/+$/, ''),
+    importChunkSize: e.IMPORT_CHUNK_SIZE,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    orgName: e.ORG_NAME,
     invitations: {
+      retryBaseMs: e.INVITE_RETRY_BASE_MS,
       ratePerSecond: e.INVITE_RATE_PER_SECOND,
       ttlMs: e.INVITE_TTL_DAYS * 24 * 3600 * 1000,
-      retryBaseMs: e.INVITE_RETRY_BASE_MS,
       secret: e.INVITE_SECRET,
     },
     importDbRetryMs: e.IMPORT_DB_RETRY_SECONDS * 1000,
@@ -148,11 +207,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
- * LOG_FORMAT alone, checked as loadConfig checks it: `npm run dev` sets up its logs before it
+ * LOG_FORMAT alone, checked as the loaders check it: `npm run dev` sets up its logs before it
  * has the rest of the configuration.
  */
 export function logFormatFrom(env: NodeJS.ProcessEnv = process.env): LogFormat {
-  return parse(environment.pick({ LOG_FORMAT: true }), env).LOG_FORMAT;
+  return parse(baseEnvironment.pick({ LOG_FORMAT: true }), env).LOG_FORMAT;
 }
 
 /** Looked up, never loaded: production code paths must not require a devDependency. */

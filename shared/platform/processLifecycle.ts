@@ -3,9 +3,9 @@ import { logger } from './logger';
 
 /**
  * Runs a process entry point: a bad configuration exits 1 with its message (no stack), SIGTERM
- * and SIGINT run `stop` once, and a second signal forces the exit.
+ * and SIGINT close what `start` started once, and a second signal forces the exit.
  */
-export function runProcess(name: string, start: () => Promise<() => Promise<void>>): void {
+export function runProcess(name: string, start: () => Promise<{ close(): Promise<void> }>): void {
   let stop: (() => Promise<void>) | undefined;
   let stopping = false;
 
@@ -27,9 +27,11 @@ export function runProcess(name: string, start: () => Promise<() => Promise<void
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
 
-  start()
-    .then((stopFn) => {
-      stop = stopFn;
+  // Through a promise, so a configuration refused while `start` is still synchronous is caught too.
+  Promise.resolve()
+    .then(start)
+    .then((started) => {
+      stop = () => started.close();
       if (stopping) void shutdown('SIGTERM');
     })
     .catch((error) => {

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from './config';
+import type { ApiConfig, BaseConfig, WorkerConfig } from './config';
 import { connectMongo, disconnectMongo, ensureIndexes } from '../data/mongoConnection';
 import { connectRedis, createImportQueue, createInvitationQueue, type ImportJobPayload, type InvitationJobPayload } from '../queues/queues';
 import { setLogLevel } from './logger';
@@ -12,14 +12,22 @@ import '../data/importJobModel';
 import '../data/importRowErrorModel';
 import '../data/invitationModel';
 
-/** The connections both processes share: opened once at start, closed once at shutdown. */
-export interface Runtime {
-  config: Config;
+/**
+ * The connections both processes share, opened once at start and closed once at shutdown, with
+ * the configuration the process was started with: its type says which process may read what, so
+ * worker code cannot reach the API keys nor API code the invitation secret. Unparameterised it is
+ * a worker's, as worker/ names it.
+ */
+export interface Runtime<C extends BaseConfig = WorkerConfig> {
+  config: C;
   redis: Redis;
   importQueue: Queue<ImportJobPayload>;
   invitationQueue: Queue<InvitationJobPayload>;
   close(): Promise<void>;
 }
+
+export type ApiRuntime = Runtime<ApiConfig>;
+export type WorkerRuntime = Runtime<WorkerConfig>;
 
 export interface RuntimeOptions {
   /** Overrides the database named in MONGO_URL (tests: one database per test file). */
@@ -28,7 +36,7 @@ export interface RuntimeOptions {
   monitorCommands?: boolean;
 }
 
-export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+export async function openRuntime<C extends BaseConfig>(config: C, options: RuntimeOptions = {}): Promise<Runtime<C>> {
   setLogLevel(config.logLevel);
   await connectMongo(config.mongoUrl, { dbName: options.dbName, monitorCommands: options.monitorCommands });
   await ensureIndexes();

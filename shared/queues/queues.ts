@@ -25,6 +25,9 @@ export interface InvitationJobPayload {
   version?: number;
 }
 
+/** An invitation job as this code queues it: every job names the version it sends. */
+export type InvitationJob = InvitationJobPayload & { version: number };
+
 /**
  * BullMQ needs `maxRetriesPerRequest: null` on the connections its workers block on; using it
  * everywhere keeps one way to connect.
@@ -51,10 +54,6 @@ export function createImportQueue(redis: Redis, prefix: string): Queue<ImportJob
   });
 }
 
-export async function enqueueImport(queue: Queue<ImportJobPayload>, importId: string): Promise<void> {
-  await queue.add('import', { importId }, { jobId: importId });
-}
-
 export function createInvitationQueue(redis: Redis, prefix: string, retryBaseMs: number): Queue<InvitationJobPayload> {
   return new Queue<InvitationJobPayload>(QUEUE_NAMES.invitations, {
     connection: queueConnection(redis),
@@ -77,20 +76,101 @@ export function createInvitationQueue(redis: Redis, prefix: string, retryBaseMs:
  */
 export const invitationJobId = (userId: string, version: number) => `invite-${userId}-v${version}`;
 
+/** The first version of the invitation of each user an import created. */
+export function importInvitationJobs(importId: string, userIds: string[]): InvitationJob[] {
+  return userIds.map((userId) => ({ userId, importId, reason: 'import', version: 1 }));
+}
+
+/** A new version of a user's invitation, asked for by an admin. */
+export function invitationResendJob(userId: string, version: number): InvitationJob {
+  return { userId, reason: 'resend', version };
+}
+
+// Use cases queue work through plain functions built here from a queue once per process, so
+// BullMQ stays in this file and a use case runs in a test with a function recording its calls.
+
+/** Queues an import. Its queue job id is the import id, so queueing it twice is a no-op. */
+export type EnqueueImport = (importId: string) => Promise<void>;
+
 /** Queues jobs for invitations whose records exist; the records are what survives a loss of Redis. */
-export async function enqueueInvitations(queue: Queue<InvitationJobPayload>, jobs: Array<InvitationJobPayload & { version: number }>): Promise<void> {
-  if (jobs.length === 0) return;
-  await queue.addBulk(jobs.map((data) => ({ name: data.reason === 'resend' ? 'resend' : 'invite', data, opts: { jobId: invitationJobId(data.userId, data.version) } })));
+export type EnqueueInvitations = (jobs: InvitationJob[]) => Promise<void>;
+
+export function enqueueImportOn(queue: Queue<ImportJobPayload>): EnqueueImport {
+  return async (importId) => {
+    await queue.add('import', { importId }, { jobId: importId });
+  };
+}
+
+export function enqueueInvitationsOn(queue: Queue<InvitationJobPayload>): EnqueueInvitations {
+  return async (jobs) => {
+    if (jobs.length === 0) return;
+    await queue.addBulk(jobs.map((data) => ({ name: data.reason === 'resend' ? 'resend' : 'invite', data, opts: { jobId: invitationJobId(data.userId, data.version) } })));
+  };
+}
+
+/** Queue states in which a job will still run (or is running) without help. */
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/** An import's queue job as recovery sees it: `gone` when Redis lost it (or never had it). */
+export type ImportQueueJobState = { state: 'live' | 'completed' | 'gone' } | { state: 'failed'; failedReason: string };
+
+/** What recovering stranded imports asks of the import queue. */
+export interface ImportQueueForRecovery {
+  stateOf(importId: string): Promise<ImportQueueJobState>;
+  /**
+   * Queues the import again. A finished queue job keeps its id taken, so it is removed first, if
+   * it is still finished: false when another worker's round re-queued it a moment ago.
+   */
+  requeue(importId: string): Promise<boolean>;
+}
+
+export function importQueueForRecovery(queue: Queue<ImportJobPayload>): ImportQueueForRecovery {
+  const enqueueImport = enqueueImportOn(queue);
+  return {
+    async stateOf(importId) {
+      const state = await queue.getJobState(importId);
+      if (LIVE_STATES.has(state)) return { state: 'live' };
+      if (state === 'failed') return { state, failedReason: (await queue.getJob(importId))?.failedReason ?? 'unknown' };
+      return { state: state === 'completed' ? 'completed' : 'gone' };
+    },
+    async requeue(importId) {
+      const finished = await queue.getJob(importId);
+      if (finished && !['completed', 'failed'].includes(await finished.getState())) return false;
+      await finished?.remove();
+      await enqueueImport(importId);
+      return true;
+    },
+  };
 }
 
 /**
- * The queue half of inviting an import's new users: the first version of each invitation.
- * Call shared/invitations/queueInvitations.ts instead, which writes the records first.
+ * Queues again each of these invitation jobs that has no live queue job: its job is gone (Redis
+ * lost its data, a job was removed) or finished. Returns how many it queued.
  */
-export async function enqueueImportInvitations(queue: Queue<InvitationJobPayload>, importId: string, userIds: string[]): Promise<void> {
-  await enqueueInvitations(queue, userIds.map((userId) => ({ userId, importId, reason: 'import' as const, version: 1 })));
-}
+export type RequeueInvitationJobs = (jobs: InvitationJob[]) => Promise<number>;
 
-export async function enqueueInvitationResend(queue: Queue<InvitationJobPayload>, userId: string, version: number): Promise<void> {
-  await enqueueInvitations(queue, [{ userId, reason: 'resend', version }]);
+export function requeueInvitationJobsOn(queue: Queue<InvitationJobPayload>): RequeueInvitationJobs {
+  const enqueueInvitations = enqueueInvitationsOn(queue);
+  return async (jobs) => {
+    // The queue's own ioredis connection (BullMQ types it by the few commands it uses itself):
+    // one pipelined round trip for the whole batch.
+    const client = (await queue.getBackend().client) as unknown as Redis;
+    const pipeline = client.pipeline();
+    const keys = jobs.map((job) => queue.toKey(invitationJobId(job.userId, job.version)));
+    for (const key of keys) pipeline.exists(key).hget(key, 'finishedOn');
+    const replies = (await pipeline.exec()) ?? [];
+    const reply = (index: number) => {
+      const [error, value] = replies[index] ?? [new Error('no reply from Redis')];
+      if (error) throw error;
+      return value;
+    };
+
+    const states = jobs.map((job, index) => ({ job, exists: reply(2 * index) === 1, finished: reply(2 * index + 1) !== null }));
+    const stranded = states.filter((state) => !state.exists || state.finished);
+    // A finished job keeps its id taken: remove it so the same id can be added again.
+    const finished = stranded.filter((state) => state.exists).map((state) => invitationJobId(state.job.userId, state.job.version));
+    await Promise.all(finished.map((jobId) => queue.remove(jobId)));
+    await enqueueInvitations(stranded.map((state) => state.job));
+    return stranded.length;
+  };
 }

@@ -50,3 +50,30 @@ describe('what a production install carries', () => {
     expect(reached.filter((file) => file.startsWith('scripts/embedded') || file.startsWith('test/'))).toEqual([]);
   });
 });
+
+describe('CI starts what a production install runs', () => {
+  const ciRun = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+  const check = readFileSync(path.join(ROOT, '.ci', 'productionStart'), 'utf8');
+  /** The command line that starts `entry` with an environment of its own, joined across continuation lines. */
+  const commandStarting = (entry: string) => check.replace(/\\\n\s*/g, ' ').split('\n').find((line) => line.includes('env -i') && line.includes(`node ${entry}`)) ?? '';
+
+  test('When CI runs, then after the suite it starts the compiled API and worker from an npm ci --omit=dev install and fails if a stand-in package is in it', () => {
+    expect(ciRun.indexOf('bash .ci/productionStart')).toBeGreaterThan(ciRun.indexOf('npm test'));
+    expect(check).toContain('npm run build');
+    expect(check).toMatch(/npm ci --omit=dev/);
+    for (const name of ['smtp-server', 'mongodb-memory-server-core', 'mingo', 'pino-pretty']) expect(check).toMatch(new RegExp(`for name in [^\\n]*\\b${name}\\b`));
+    expect(check).toContain('npm explain bson');
+  });
+
+  test('When CI starts them, then the worker is given no API_KEYS and the API no SMTP_URL nor INVITE_SECRET, and neither inherits the environment', () => {
+    const worker = commandStarting('dist/worker/main.js');
+    const api = commandStarting('dist/api/main.js');
+    for (const line of [worker, api]) expect(line).toContain('env -i "${common[@]}"');
+    expect(check).toMatch(/^common=\(.*MONGO_URL=.*REDIS_URL=/m);
+    expect(worker).toContain('INVITE_SECRET=');
+    expect(worker).not.toContain('API_KEYS');
+    expect(api).toContain('API_KEYS=');
+    expect(api).not.toMatch(/SMTP_URL|INVITE_SECRET/);
+    expect(check).not.toMatch(/^common=.*(API_KEYS|SMTP_URL|INVITE_SECRET)/m);
+  });
+});

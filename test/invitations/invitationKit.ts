@@ -3,6 +3,7 @@ import { UserModel } from '../../shared/data/userModel';
 import { runImport } from '../../shared/imports/runImport';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { queueImportInvitations } from '../../shared/invitations/queueInvitations';
+import { enqueueInvitationsOn } from '../../shared/queues/queues';
 import { uploadCsv } from '../support/importHelpers';
 import type { TestService } from '../support/testService';
 
@@ -25,11 +26,12 @@ export async function importWithInvitations(service: TestService, csv: string) {
   const upload = await uploadCsv(service, csv, { sendInvitations: true });
   if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${JSON.stringify(upload.body)}`);
   const { config, invitationQueue } = service.runtime;
+  const enqueueInvitations = enqueueInvitationsOn(invitationQueue);
   await runImport(upload.body.id, {
     chunkSize: config.importChunkSize,
     shouldYield: () => false,
     dbRetryMs: config.importDbRetryMs,
-    inviteUsers: (importId, userIds) => queueImportInvitations(invitationQueue, importId, userIds),
+    inviteUsers: (importId, userIds) => queueImportInvitations(enqueueInvitations, importId, userIds),
   });
   return (await service.asAdmin().get(`/api/imports/${upload.body.id}`)).body;
 }

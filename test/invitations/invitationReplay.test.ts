@@ -5,7 +5,7 @@ import { InvitationModel } from '../../shared/data/invitationModel';
 import { createMailTransport, type MailTransport } from '../../shared/invitations/mailTransport';
 import { queueImportInvitations } from '../../shared/invitations/queueInvitations';
 import { sendInvitation } from '../../shared/invitations/sendInvitation';
-import type { InvitationJobPayload } from '../../shared/queues/queues';
+import { enqueueInvitationsOn, type InvitationJobPayload } from '../../shared/queues/queues';
 import { startTestService, type TestService } from '../support/testService';
 import { HEADER, PUBLIC_URL, importWithInvitations, invitationOf, linkOf, sleep } from './invitationKit';
 
@@ -112,8 +112,8 @@ describe('queueing an import\'s invitations', () => {
     const before = await InvitationModel.findById(invitation._id).lean();
     const jobsBefore = await queue.count();
 
-    await queueImportInvitations(queue, job.id, [payload.userId]);
-    await queueImportInvitations(queue, job.id, [payload.userId]);
+    await queueImportInvitations(enqueueInvitationsOn(queue), job.id, [payload.userId]);
+    await queueImportInvitations(enqueueInvitationsOn(queue), job.id, [payload.userId]);
     expect(await InvitationModel.findById(invitation._id).lean()).toEqual(before);
     expect(await queue.count()).toBe(jobsBefore);
     expect(await InvitationModel.countDocuments({ userId: invitation.userId })).toBe(1);

@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { ImportJobModel } from '../../shared/data/importJobModel';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { requeueStrandedInvitations } from '../../shared/invitations/requeueStrandedInvitations';
-import { QUEUE_NAMES, connectRedis, enqueueInvitations, invitationJobId, queueConnection, type InvitationJobPayload } from '../../shared/queues/queues';
+import { QUEUE_NAMES, connectRedis, enqueueInvitationsOn, invitationJobId, queueConnection, requeueInvitationJobsOn, type InvitationJobPayload } from '../../shared/queues/queues';
 import { startTestService, type TestService } from '../support/testService';
 import { HEADER, importWithInvitations } from './invitationKit';
 
@@ -26,6 +26,7 @@ afterAll(async () => {
 });
 
 const queue = () => service.runtime.invitationQueue;
+const requeueJobs = () => requeueInvitationJobsOn(queue());
 const payloadOf = (userId: string, importId?: string): InvitationJobPayload & { version: number } => ({ userId, importId, reason: 'import', version: 1 });
 
 /** Takes the one waiting job the way a worker does and finishes it, without sending anything. */
@@ -54,18 +55,18 @@ describe('re-queueing stranded invitations', () => {
     const [live, sent, failed, lost, completed, failedJob] = userIds;
     await queue().drain();
     // Finished jobs first, one at a time, so the worker takes the one meant.
-    await enqueueInvitations(queue(), [payloadOf(completed, importId)]);
+    await enqueueInvitationsOn(queue())([payloadOf(completed, importId)]);
     await finishOnlyWaitingJob('completed');
     await queue().add('invite', payloadOf(failedJob, importId), { jobId: invitationJobId(failedJob, 1), attempts: 1 });
     await finishOnlyWaitingJob('failed');
-    await enqueueInvitations(queue(), [payloadOf(live, importId)]);
+    await enqueueInvitationsOn(queue())([payloadOf(live, importId)]);
     await InvitationModel.updateOne({ userId: sent }, { $set: { status: 'sent', sentAt: new Date() } });
     await InvitationModel.updateOne({ userId: failed }, { $set: { status: 'failed', lastError: 'SMTP 550' } });
     const liveJobBefore = await queue().getJob(invitationJobId(live, 1));
 
     // Just queued: left alone for the default minute, as if their jobs were being added right now.
-    expect(await requeueStrandedInvitations(queue())).toBe(0);
-    expect(await requeueStrandedInvitations(queue(), { olderThanMs: 0 })).toBe(3);
+    expect(await requeueStrandedInvitations(requeueJobs())).toBe(0);
+    expect(await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 })).toBe(3);
 
     const stateOf = (userId: string) => queue().getJobState(invitationJobId(userId, 1));
     expect(await stateOf(lost)).toBe('waiting');
@@ -78,7 +79,7 @@ describe('re-queueing stranded invitations', () => {
     expect(await queue().count()).toBe(4);
 
     // Every queued invitation now has a live job: nothing is stranded.
-    expect(await requeueStrandedInvitations(queue(), { olderThanMs: 0 })).toBe(0);
+    expect(await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 })).toBe(0);
     expect(await queue().count()).toBe(4);
   });
 
@@ -87,7 +88,7 @@ describe('re-queueing stranded invitations', () => {
     const [userId] = userIds;
     await queue().drain();
     await InvitationModel.updateOne({ userId }, { $set: { version: 3 } });
-    expect(await requeueStrandedInvitations(queue(), { olderThanMs: 0 })).toBe(1);
+    expect(await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 })).toBe(1);
     expect((await queue().getJob(invitationJobId(userId, 3)))?.data).toMatchObject({ userId, reason: 'resend', version: 3 });
     expect(await queue().getJob(invitationJobId(userId, 1))).toBeUndefined();
   });
@@ -103,15 +104,15 @@ describe('re-queueing stranded invitations', () => {
     await ImportJobModel.updateOne({ _id: importId }, { $set: { 'counts.invited': 1 } });
 
     // The third is still queued (its count may be in flight): a recount now could count it twice.
-    await requeueStrandedInvitations(queue(), { olderThanMs: 0 });
+    await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 });
     expect(await invitedCount()).toBe(1);
 
     await InvitationModel.collection.updateOne({ userId: waiting }, { $set: { status: 'sent', sentAt: new Date() } });
     await ImportJobModel.updateOne({ _id: importId }, { $inc: { 'counts.invited': 1 } });
-    expect(await requeueStrandedInvitations(queue(), { olderThanMs: 0 })).toBe(0);
+    expect(await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 })).toBe(0);
     expect(await invitedCount()).toBe(3);
     expect(await InvitationModel.countDocuments({ invitedCountPending: true })).toBe(0);
-    await requeueStrandedInvitations(queue(), { olderThanMs: 0 });
+    await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 });
     expect(await invitedCount()).toBe(3);
   });
 });

@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../../api/app';
+import { startService } from '../../scripts/service';
 import { loadConfig, type Config } from '../../shared/platform/config';
-import { openRuntime, type Runtime } from '../../shared/platform/runtime';
-import { startWorkers, type Workers } from '../../worker/workers';
+import type { Runtime } from '../../shared/platform/runtime';
+import type { Workers } from '../../worker/workers';
 
 export const ADMIN_KEY = 'test-admin-key';
 export const SUPPORT_KEY = 'test-support-key';
 
 export interface TestService {
-  runtime: Runtime;
+  runtime: Runtime<Config>;
   app: Express;
   config: Config;
   /** The database this service uses, for processes started beside it. */
@@ -46,9 +46,12 @@ export async function startTestService(
     QUEUE_PREFIX: `test-${isolation}`,
     ...overrides,
   });
-  const runtime = await openRuntime(config, { dbName: `test_${isolation}`, monitorCommands: options.monitorCommands });
-  const app = createApp(runtime);
-  const workers = options.worker ? startWorkers(runtime) : undefined;
+  const { runtime, app, workers, close } = await startService(config, {
+    api: 'app',
+    workers: options.worker ?? false,
+    dbName: `test_${isolation}`,
+    monitorCommands: options.monitorCommands,
+  });
   return {
     workers,
     runtime,
@@ -58,12 +61,11 @@ export async function startTestService(
     asAdmin: () => authorised(app, ADMIN_KEY),
     asSupport: () => authorised(app, SUPPORT_KEY),
     anonymous: () => supertest.agent(app),
-    async stop() {
-      await workers?.close();
-      await runtime.invitationQueue.obliterate({ force: true }).catch(() => undefined);
-      await mongoose.connection.db?.dropDatabase();
-      await runtime.importQueue.obliterate({ force: true }).catch(() => undefined);
-      await runtime.close();
-    },
+    stop: () =>
+      close(async () => {
+        await runtime.invitationQueue.obliterate({ force: true }).catch(() => undefined);
+        await mongoose.connection.db?.dropDatabase();
+        await runtime.importQueue.obliterate({ force: true }).catch(() => undefined);
+      }),
   };
 }
