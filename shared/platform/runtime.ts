@@ -10,6 +10,7 @@ import '../data/groupModel';
 import '../data/customFieldModel';
 import '../data/importJobModel';
 import '../data/importRowErrorModel';
+import '../data/importChangeModel';
 import '../data/invitationModel';
 
 /**
