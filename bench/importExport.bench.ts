@@ -3,8 +3,8 @@
  * production (bench/benchProcesses.ts). In one run it prints: the raw floor (bench/rawFloor.ts:
  * papaparse + insertMany on the same file, indexes and MongoDB, in its own process), the
  * import's time and its ratio to the floor, the time per 1,000 rows at the start and at the end
- * of the apply pass, each process's peak RSS (VmHWM), the worker's peak event-loop delay, and
- * the export's rows/s.
+ * of the apply pass, the change records the import wrote, each process's peak RSS (VmHWM), the
+ * worker's peak event-loop delay, and the export's rows/s.
  * Run: npm run bench -- [rows]
  * Figures only, no assertions: this machine is shared and noisy.
  */
@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MongoClient, ObjectId } from 'mongodb';
 import { withDatabase } from './benchHttp';
 import { COMPILED, currentRssMb, peakRssMb, startBenchStack, uploadCsv, waitForImport } from './benchProcesses';
 
@@ -49,6 +50,7 @@ async function main() {
     console.log(`import: ${view.status} in ${importSeconds.toFixed(1)} s (${Math.round(ROWS / importSeconds)} rows/s), counts ${JSON.stringify(view.counts)}`);
     console.log(`import ÷ floor: ${(importSeconds / floor.seconds).toFixed(2)}; upload and validation pass until about ${(((runningAt ?? Date.now()) - started) / 1000).toFixed(1)} s, then the apply pass`);
     console.log(`apply pass, ms per 1,000 rows: ${describeRates(samples, ROWS)}`);
+    console.log(`change records written: ${await changeRecordCount(stack.env.MONGO_URL as string, id)} (one per created or updated row, in the import's time above)`);
     console.log(`worker peak RSS during import: ${peakRssMb(worker)} MB (${workerIdleRss} MB idle before the upload)`);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     console.log(`worker event-loop delay peak during import: ${Number(readFileSync(probeFile, 'utf8')).toFixed(0)} ms`);
@@ -64,6 +66,15 @@ async function main() {
   } finally {
     rmSync(csvFile, { force: true });
     await stack.stop();
+  }
+}
+
+async function changeRecordCount(mongoUrl: string, importId: string): Promise<number> {
+  const client = await MongoClient.connect(mongoUrl);
+  try {
+    return await client.db().collection('importchanges').countDocuments({ importId: new ObjectId(importId) });
+  } finally {
+    await client.close();
   }
 }
 

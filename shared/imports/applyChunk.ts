@@ -6,6 +6,8 @@ import type { DirectorySnapshot } from '../data/directorySnapshot';
 import { cellValue } from '../rules/rowDecision';
 import { addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, type ChunkOutcome, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from '../rules/chunkPlan';
 import { userOperation, writeUsers } from '../data/userWrites';
+import { changeRecordOf, type RecordedChange } from '../rules/changeRecords';
+import { removeChangeRecords, writeChangeRecords } from '../data/importChangeStore';
 
 /** The import a chunk belongs to, as its rows are applied. */
 export interface ChunkImport {
@@ -16,15 +18,28 @@ export interface ChunkImport {
    * query could find: without them a dry run would miss clashes a real run reports.
    */
   dryRunExternalIds?: Map<string, number>;
+  /** Group id → name, for the change records. */
+  groupNamesById: ReadonlyMap<string, string>;
+  /** How long a change record is kept (CHANGE_RETENTION_DAYS). */
+  changeRetentionMs: number;
+  /**
+   * The last row an interrupted attempt recorded a change for (0 for a fresh import): a chunk
+   * up to it is a replay whose rows may no longer change anything, and whose records must go.
+   */
+  recordedThroughRow: number;
 }
 
-/** A round's writes: the plan's, and the MongoDB operations that carry them out, index for index. */
+/**
+ * A round's writes: the plan's, the MongoDB operations that carry them out and the change
+ * records they make, index for index.
+ */
 interface PlannedWrites {
   writes: UserWrite[];
   operations: AnyBulkWriteOperation[];
+  records: RecordedChange[];
 }
 
-const NO_WRITES: PlannedWrites = { writes: [], operations: [] };
+const NO_WRITES: PlannedWrites = { writes: [], operations: [], records: [] };
 
 /**
  * A chunk whose rows are decided and whose writes are planned, not yet written. `touches` names
@@ -34,6 +49,9 @@ const NO_WRITES: PlannedWrites = { writes: [], operations: [] };
 export interface PreparedChunk {
   chunkImport: ChunkImport;
   directory: DirectorySnapshot;
+  rows: ChunkRow[];
+  /** Rows whose change record must stay: replayed ones (written before), then those written now. */
+  recordsKept: Set<number>;
   outcome: ChunkOutcome;
   planned: PlannedWrites;
   /** External ID → the row of this file that gives it out (earlier dry-run chunks included). */
@@ -58,20 +76,48 @@ export async function applyChunk(rows: ChunkRow[], chunkImport: ChunkImport, dir
  */
 export async function prepareChunk(rows: ChunkRow[], chunkImport: ChunkImport, directory: DirectorySnapshot, found?: Promise<FoundUsers | undefined>): Promise<PreparedChunk> {
   const claimedExternalIds = chunkImport.dryRunExternalIds ?? new Map<string, number>();
-  const prepared: PreparedChunk = { chunkImport, directory, outcome: emptyOutcome(), planned: NO_WRITES, claimedExternalIds, touches: identitiesOf(rows) };
+  const prepared: PreparedChunk = {
+    chunkImport,
+    directory,
+    rows,
+    recordsKept: new Set(),
+    outcome: emptyOutcome(),
+    planned: NO_WRITES,
+    claimedExternalIds,
+    touches: identitiesOf(rows),
+  };
   prepared.planned = await decideRound(rows, prepared, found);
   return prepared;
 }
 
-/** The second half: the writes, and further rounds for rows whose user appeared meanwhile. */
+/**
+ * The second half: each round's change records, then its user writes (none in a dry run), and
+ * further rounds for rows whose user appeared meanwhile. The records go first because their
+ * before values can only be known before the users are written: a replay finds its users
+ * written and counts them without deciding again.
+ */
 export async function writeChunk(prepared: PreparedChunk): Promise<ChunkOutcome> {
+  const { chunkImport, recordsKept } = prepared;
+  const recorded = new Set<number>();
   let planned = prepared.planned;
   for (let round = 1; planned.writes.length > 0; round += 1) {
-    const refused = prepared.chunkImport.settings.dryRun ? new Map<number, WriteRefusal>() : await writeUsers(planned.operations);
+    await writeChangeRecords(planned.records, new Date(Date.now() + chunkImport.changeRetentionMs));
+    for (const { record } of planned.records) recorded.add(record.row);
+    const refused = chunkImport.settings.dryRun ? new Map<number, WriteRefusal>() : await writeUsers(planned.operations);
+    planned.writes.forEach((write, index) => {
+      if (!refused.has(index)) recordsKept.add(write.row.row);
+    });
     const settled = settleWrites(planned.writes, refused, round);
     addOutcome(prepared.outcome, settled.outcome);
     planned = settled.again.length > 0 ? await decideRound(settled.again, prepared) : NO_WRITES;
   }
+  // Records of rows that in the end wrote nothing: refused, or decided again as unchanged or
+  // failed; on a replay, also any such row's record from the interrupted attempt. Rare: one
+  // more command then, none otherwise.
+  const replay = prepared.rows.length > 0 && prepared.rows[0].row <= chunkImport.recordedThroughRow;
+  const candidates = replay ? prepared.rows.map((row) => row.row) : [...recorded];
+  const stale = candidates.filter((row) => !recordsKept.has(row));
+  if (stale.length > 0) await removeChangeRecords(chunkImport.importId, stale);
   return prepared.outcome;
 }
 
@@ -118,9 +164,17 @@ async function decideRound(rows: ChunkRow[], prepared: PreparedChunk, found?: Pr
     newUserId: () => new ObjectId().toHexString(),
   });
   addOutcome(prepared.outcome, plan.outcome);
+  for (const row of plan.replayed) prepared.recordsKept.add(row);
   for (const [externalId, row] of plan.claims) claimedExternalIds.set(externalId, row);
   const hashes = await Promise.all(plan.writes.map((write) => (write.passwordToHash ? hashPassword(write.passwordToHash) : undefined)));
-  return { writes: plan.writes, operations: plan.writes.map((write, index) => userOperation(write, hashes[index])) };
+  // A dry run keeps no hash: it stores no password, and its records are never undone.
+  const recording = { importId, groupNamesById: chunkImport.groupNamesById };
+  const keptHash = (index: number) => (chunkImport.settings.dryRun ? undefined : hashes[index]);
+  return {
+    writes: plan.writes,
+    operations: plan.writes.map((write, index) => userOperation(write, hashes[index])),
+    records: plan.writes.map((write, index) => changeRecordOf(write, users.byKey.get(write.row.usernameKey), recording, keptHash(index))),
+  };
 }
 
 type LeanUser = {

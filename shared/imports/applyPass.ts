@@ -10,12 +10,16 @@ import { importSettingsOf } from '../rules/importSettings';
 import { commitChunk, countsOf, recordFailures, setJobStatus } from '../data/importJobStore';
 import type { RowBinder } from '../rules/rowBinder';
 import { readAhead } from '../platform/readAhead';
+import { lastRecordedRow } from '../data/importChangeStore';
+import { groupNamesById } from '../rules/changeRecords';
 
 export type Interruption = 'yielded' | 'lost';
 type Verdict = 'continue' | 'cancel' | 'lost';
 
 export interface ApplyPassOptions {
   chunkSize: number;
+  /** How long the change records of the import are kept (CHANGE_RETENTION_DAYS). */
+  changeRetentionMs: number;
   onlyRows: Set<number> | undefined;
   repeatedHashes: Set<number>;
   signal?: AbortSignal;
@@ -44,10 +48,19 @@ interface Chunk {
  */
 export async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions): Promise<'completed' | 'cancelled' | Interruption> {
   const settings = importSettingsOf(job.settings);
-  const chunkImport: ChunkImport = { importId: job._id, settings, dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined };
-  const inviting = settings.sendInvitations && !settings.dryRun;
   // The first chunk of a resumed attempt may have been applied before by an interrupted one.
   let replaying = job.status !== 'queued';
+  const chunkImport: ChunkImport = {
+    importId: job._id,
+    settings,
+    dryRunExternalIds: settings.dryRun ? new Map<string, number>() : undefined,
+    groupNamesById: groupNamesById(directory.groupIdsByName),
+    changeRetentionMs: options.changeRetentionMs,
+    // An interrupted attempt may have written the records of a chunk and its successor (whose
+    // write overlaps the commit before it): the records say how far it got.
+    recordedThroughRow: replaying ? await lastRecordedRow(job._id) : 0,
+  };
+  const inviting = settings.sendInvitations && !settings.dryRun;
 
   const commit = async (chunk: Chunk, outcome: ChunkOutcome): Promise<Verdict> => {
     await recordFailures(job._id, outcome.failures, binder.passwordColumn, replaying ? { afterRow: chunk.fromRow, toRow: chunk.toRow } : undefined);

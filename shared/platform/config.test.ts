@@ -39,6 +39,9 @@ describe('configuration from the environment', () => {
     ['INVITE_SECRET', { INVITE_SECRET: 'too-short' }],
     ['IMPORT_DB_RETRY_SECONDS', { IMPORT_DB_RETRY_SECONDS: '-5' }],
     ['UPLOAD_RETENTION_DAYS', { UPLOAD_RETENTION_DAYS: 'forever' }],
+    ['CHANGE_RETENTION_DAYS', { CHANGE_RETENTION_DAYS: 'forever' }],
+    ['CHANGE_RETENTION_DAYS', { CHANGE_RETENTION_DAYS: '0' }],
+    ['CHANGE_RETENTION_DAYS', { CHANGE_RETENTION_DAYS: '1.5' }],
   ])('a bad %s fails at start-up with a message naming it', (variable, change) => {
     const attempt = () => loadConfig({ ...valid, ...change });
     expect(attempt).toThrow(ConfigError);
@@ -73,8 +76,13 @@ describe('each process is configured with what it reads', () => {
     expect(() => loadWorkerConfig({ ...valid, API_KEYS: 'nonsense', PORT: 'eighty', MAX_UPLOAD_MB: '0' })).not.toThrow();
   });
 
+  test('When CHANGE_RETENTION_DAYS is not set, then a worker keeps change records 30 days; when set, that many', () => {
+    expect(loadWorkerConfig({ ...base, ...workerOnly }).changeRetentionMs).toBe(30 * 24 * 3600 * 1000);
+    expect(loadWorkerConfig({ ...base, ...workerOnly, CHANGE_RETENTION_DAYS: '7' }).changeRetentionMs).toBe(7 * 24 * 3600 * 1000);
+  });
+
   test('the API ignores the worker-only variables it is given, even malformed ones', () => {
-    expect(() => loadApiConfig({ ...valid, SMTP_URL: 'http://mail', INVITE_SECRET: 'short', WORKER_QUEUES: 'mail' })).not.toThrow();
+    expect(() => loadApiConfig({ ...valid, SMTP_URL: 'http://mail', INVITE_SECRET: 'short', WORKER_QUEUES: 'mail', CHANGE_RETENTION_DAYS: 'never' })).not.toThrow();
   });
 
   test('the API refuses to start without API_KEYS and names it, and nothing else it does not read', () => {
@@ -110,6 +118,7 @@ describe('each process is configured with what it reads', () => {
     ['the API', 'MAX_UPLOAD_MB', () => loadApiConfig({ ...base, ...apiOnly, MAX_UPLOAD_MB: '0' })],
     ['a worker', 'REDIS_URL', () => loadWorkerConfig({ ...base, ...workerOnly, REDIS_URL: 'http://redis' })],
     ['a worker', 'WORKER_METRICS_PORT', () => loadWorkerConfig({ ...base, ...workerOnly, WORKER_METRICS_PORT: 'ninety' })],
+    ['a worker', 'CHANGE_RETENTION_DAYS', () => loadWorkerConfig({ ...base, ...workerOnly, CHANGE_RETENTION_DAYS: '-1' })],
   ])('%s refuses a bad %s with a message naming it', (_process, variable, attempt) => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^Invalid configuration:\\n(.*\\n)*\\s+${variable} `, 'm'));

@@ -69,6 +69,12 @@ const workerEnvironment = z.object({
   IMPORT_DB_RETRY_SECONDS: positiveInt(600, 86_400),
   RECOVERY_INTERVAL_SECONDS: positiveInt(60, 86_400),
   UPLOAD_RETENTION_DAYS: positiveInt(30, 3_650),
+  CHANGE_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days, e.g. 30' })
+    .int('must be a whole number of days, e.g. 30')
+    .min(1, 'must be at least 1 day: undo and the preview read the change records')
+    .max(3_650, 'must be at most 3650 days (10 years)')
+    .default(30),
   WORKER_METRICS_PORT: port.optional(),
   WORKER_QUEUES: z
     .string()
@@ -123,6 +129,8 @@ export interface WorkerConfig extends BaseConfig {
   recoveryIntervalMs: number;
   /** Uploads hold plaintext passwords: each is deleted this long after its last import ended. */
   uploadRetentionMs: number;
+  /** How long an import's change records (its preview, and what undo puts back) are kept. */
+  changeRetentionMs: number;
   /** When set, a worker process serves /metrics and /healthz on this port. */
   workerMetricsPort?: number;
   /** How long a worker's hold on a job lasts without renewal: a killed worker's job resumes after it. */
@@ -200,6 +208,7 @@ function workerConfig(e: z.output<typeof workerEnvironment> & z.output<typeof ba
     importDbRetryMs: e.IMPORT_DB_RETRY_SECONDS * 1000,
     recoveryIntervalMs: e.RECOVERY_INTERVAL_SECONDS * 1000,
     uploadRetentionMs: e.UPLOAD_RETENTION_DAYS * 24 * 3600 * 1000,
+    changeRetentionMs: e.CHANGE_RETENTION_DAYS * 24 * 3600 * 1000,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerLockMs: e.WORKER_LOCK_SECONDS * 1000,
     workerQueues: e.WORKER_QUEUES,

@@ -72,6 +72,8 @@ describe('a replayed row is counted as it was the first time', () => {
     expect(counts(plan)).toEqual(expected);
     expect(plan.outcome.createdUserIds).toEqual(createdUserIds);
     expect(plan.writes).toEqual([]);
+    // Its change record was written with its user: the shell keeps it.
+    expect(plan.replayed).toEqual([7]);
   });
 
   test.each<[string, FoundUser['lastImport']]>([
@@ -82,6 +84,7 @@ describe('a replayed row is counted as it was the first time', () => {
     const plan = planChunk([row(7, { firstName: 'Annie' })], found([{ ...ANN, lastImport }]), context());
     expect(counts(plan)).toEqual({ created: 0, updated: 0, unchanged: 0, failed: 0 });
     expect(plan.writes).toEqual([expect.objectContaining({ kind: 'update', userId: 'u-ann', set: { firstName: 'Annie' } })]);
+    expect(plan.replayed).toEqual([]);
   });
 
   test('a replayed row counts as before even when its cells would now fail', () => {

@@ -96,6 +96,8 @@ export interface ChunkPlan {
   writes: UserWrite[];
   /** External IDs this plan gives out, by row, for the caller to add to `claimedExternalIds`. */
   claims: Map<string, number>;
+  /** The rows counted as replayed: their write (and change record) landed before an interruption. */
+  replayed: number[];
 }
 
 /** Why MongoDB refused one write, in its own terms: the data layer reports, this file explains. */
@@ -143,6 +145,7 @@ export function planChunk(rows: readonly ChunkRow[], found: FoundUsers, context:
   const outcome = emptyOutcome();
   const writes: UserWrite[] = [];
   const claims = new Map<string, number>();
+  const replayedRows: number[] = [];
   for (const row of rows) {
     const existing = found.byKey.get(row.usernameKey);
     const replayed = replayedOutcome(row, existing, context.importId);
@@ -150,6 +153,7 @@ export function planChunk(rows: readonly ChunkRow[], found: FoundUsers, context:
       // This row was written before a crash or an outage, and its write landed: count it as it was.
       outcome[replayed] += 1;
       if (replayed === 'created') outcome.createdUserIds.push(existing.id);
+      replayedRows.push(row.row);
       continue;
     }
     const decision = decide(row, existing, found, context);
@@ -173,7 +177,7 @@ export function planChunk(rows: readonly ChunkRow[], found: FoundUsers, context:
     }
     writes.push(writeOf(row, decision, context));
   }
-  return { outcome, writes, claims };
+  return { outcome, writes, claims, replayed: replayedRows };
 }
 
 /**

@@ -1,6 +1,7 @@
-import mongoose from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import { UserModel } from '../../shared/data/userModel';
+import { ImportChangeModel } from '../../shared/data/importChangeModel';
 import { createGroups, uploadCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 
@@ -34,6 +35,8 @@ async function waitInRedis(id: string) {
 
 interface CommandCount {
   chunkWork: number;
+  /** Of chunkWork, the commands that write change records. */
+  changeRecords: number;
   jobBookkeeping: number;
   fileReads: number;
 }
@@ -53,13 +56,14 @@ async function importCountingCommands(csv: string): Promise<{ job: Record<string
   // A getMore names its cursor first and its collection in `collection`.
   const collectionOf = (command: CommandStartedEvent) => String(command.commandName === 'getMore' ? command.command.collection : command.command[command.commandName]);
   const fileReads = commands.filter((command) => collectionOf(command).startsWith('uploads.')).length;
-  // Per chunk: one query for users and external-ID holders, inserts, updates, one commit.
-  const chunkWork = commands.filter((command) => ['users', 'importrowerrors'].includes(collectionOf(command)) || command.commandName === 'findAndModify').length;
-  return { job, commands: { chunkWork, fileReads, jobBookkeeping: commands.length - fileReads - chunkWork } };
+  // Per chunk: one query for users and external-ID holders, the change records, inserts, updates, one commit.
+  const chunkWork = commands.filter((command) => ['users', 'importrowerrors', 'importchanges'].includes(collectionOf(command)) || command.commandName === 'findAndModify').length;
+  const changeRecords = commands.filter((command) => collectionOf(command) === 'importchanges').length;
+  return { job, commands: { chunkWork, changeRecords, fileReads, jobBookkeeping: commands.length - fileReads - chunkWork } };
 }
 
 describe('a 20,000-row import', () => {
-  test('When 20,000 rows are imported, then counts and users are exact and each 1,000-row chunk costs at most 4 MongoDB commands', async () => {
+  test('When 20,000 rows are imported, then counts and users are exact and each 1,000-row chunk costs at most 5 MongoDB commands, its change records included', async () => {
     const { job, commands } = await importCountingCommands(csvOf(ROWS));
     expect(job.status).toBe('completed');
     expect(job.counts).toEqual({ total: ROWS, processed: ROWS, created: ROWS, updated: 0, unchanged: 0, failed: 0, invited: 0 });
@@ -71,14 +75,16 @@ describe('a 20,000-row import', () => {
       expect(user?.roles).toEqual(expect.arrayContaining(['Learner', 'Prizing User', ...(i % 3 ? [] : ['Reviewer'])]));
       expect(user?.externalId ?? null).toBe(i % 5 ? null : `EXT-${i}`);
     }
-    expect(commands.chunkWork / CHUNKS).toBeLessThanOrEqual(4);
+    expect(commands.chunkWork / CHUNKS).toBeLessThanOrEqual(5);
+    expect(commands.changeRecords).toBe(CHUNKS);
+    expect(await ImportChangeModel.countDocuments({ importId: new Types.ObjectId(job.id) })).toBe(ROWS);
     // Once per job: load it, read groups and custom fields, three status changes, final counts.
     expect(commands.jobBookkeeping).toBeLessThanOrEqual(8);
     // Two streamed passes over a ~1.3 MB file in 255 KB GridFS chunks.
     expect(commands.fileReads).toBeLessThan(30);
   });
 
-  test('When every chunk mixes new users, changed users and external IDs, then a chunk still costs at most 4 commands', async () => {
+  test('When every chunk mixes new users, changed users and external IDs, then a chunk still costs at most 5 commands, its change records included', async () => {
     const lines = ['Email,Username,First Name,External ID'];
     for (let i = 0; i < MIXED_ROWS; i++) {
       // Even rows change an existing user's first name; odd rows create a user.
@@ -88,6 +94,19 @@ describe('a 20,000-row import', () => {
     const { job, commands } = await importCountingCommands(`${lines.join('\n')}\n`);
     expect(job.counts).toMatchObject({ total: MIXED_ROWS, created: MIXED_ROWS / 2, updated: MIXED_ROWS / 2, failed: 0 });
     expect((await UserModel.findOne({ usernameKey: 'user10' }).lean())?.firstName).toBe('Changed10');
-    expect(commands.chunkWork / (MIXED_ROWS / 1000)).toBeLessThanOrEqual(4);
+    expect(commands.chunkWork / (MIXED_ROWS / 1000)).toBeLessThanOrEqual(5);
+    expect(commands.changeRecords).toBe(MIXED_ROWS / 1000);
+    expect(await ImportChangeModel.countDocuments({ importId: new Types.ObjectId(job.id) })).toBe(MIXED_ROWS);
+  });
+
+  test('When a file is imported again unchanged, then no change is recorded and no command is sent for change records', async () => {
+    const lines = ['Email,Username'];
+    for (let i = 0; i < 5_000; i++) lines.push(`user${i}@example.com,user${i}`);
+    const { job, commands } = await importCountingCommands(`${lines.join('\n')}\n`);
+    expect(job.counts).toMatchObject({ total: 5_000, created: 0, updated: 0, unchanged: 5_000, failed: 0 });
+    expect(commands.changeRecords).toBe(0);
+    // A query and a commit: nothing to write.
+    expect(commands.chunkWork / 5).toBeLessThanOrEqual(2);
+    expect(await ImportChangeModel.countDocuments({ importId: new Types.ObjectId(job.id) })).toBe(0);
   });
 });

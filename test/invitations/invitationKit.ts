@@ -29,6 +29,7 @@ export async function importWithInvitations(service: TestService, csv: string) {
   const enqueueInvitations = enqueueInvitationsOn(invitationQueue);
   await runImport(upload.body.id, {
     chunkSize: config.importChunkSize,
+    changeRetentionMs: config.changeRetentionMs,
     shouldYield: () => false,
     dbRetryMs: config.importDbRetryMs,
     inviteUsers: (importId, userIds) => queueImportInvitations(enqueueInvitations, importId, userIds),
