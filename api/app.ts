@@ -5,6 +5,7 @@ import { httpRequestDuration } from '../shared/platform/metrics';
 import { directoryRoutes } from './directory/directoryRoutes';
 import { exportRoutes } from './directory/exportRoutes';
 import { importRoutes } from './imports/importRoutes';
+import { undoRoutes } from './imports/undoRoutes';
 import { invitePages } from './invitations/invitePages';
 import { inviteRoutes } from './invitations/inviteRoutes';
 import { openapiDocument } from './openapi/openapiDocument';
@@ -45,6 +46,7 @@ export function createApp(runtime: ApiRuntime): Express {
   api.use(directoryRoutes());
   api.use(exportRoutes());
   api.use(importRoutes(runtime));
+  api.use(undoRoutes(runtime));
   api.use(inviteRoutes(runtime));
   api.use((req) => routeNotFound(req));
   app.use('/api', api);

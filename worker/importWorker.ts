@@ -30,6 +30,7 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
       renewedAt.set(job.id as string, Date.now());
       const result = await runImport(job.data.importId, {
         chunkSize: runtime.config.importChunkSize,
+        changeRetentionMs: runtime.config.changeRetentionMs,
         shouldYield: () => stopping,
         signal,
         dbRetryMs: runtime.config.importDbRetryMs,

@@ -15,6 +15,11 @@ const importChangeSchema = new Schema(
     changes: { type: [new Schema({ field: String, before: Schema.Types.Mixed, after: Schema.Types.Mixed }, { _id: false })], default: [] },
     /** Never selected unless asked for, never served: only undo reads it. */
     passwordHashes: { type: new Schema({ before: String, after: String }, { _id: false }), select: false, default: undefined },
+    /**
+     * The undo job that removed this created user, written before the delete: a replayed undo
+     * chunk that finds the user gone counts it as removed only with this mark.
+     */
+    removedBy: { type: Schema.Types.ObjectId, default: undefined },
     /** CHANGE_RETENTION_DAYS after the record was written; MongoDB deletes it then (TTL index). */
     expiresAt: { type: Date, required: true },
   },

@@ -12,12 +12,26 @@ const countsSchema = new Schema(
     unchanged: { type: Number, default: 0 },
     failed: { type: Number, default: 0 },
     invited: { type: Number, default: 0 },
+    /** Undo jobs only, one per change record: put back, removed (a created user), left as they were. */
+    restored: { type: Number, default: 0 },
+    removed: { type: Number, default: 0 },
+    conflicts: { type: Number, default: 0 },
   },
   { _id: false },
 );
 
+export const IMPORT_JOB_KINDS = ['import', 'undo'] as const;
+
 const importJobSchema = new Schema(
   {
+    /** An undo walks the change records of `undoOf` instead of a file (imports/runUndo.ts). */
+    kind: { type: String, enum: IMPORT_JOB_KINDS, default: 'import' },
+    undoOf: { type: Schema.Types.ObjectId, default: null },
+    /**
+     * On an import: the undo job taking it back. Set by the one conditional update that starts
+     * an undo, so of two undo requests only one starts.
+     */
+    undoneBy: { type: Schema.Types.ObjectId, default: null },
     status: { type: String, enum: IMPORT_STATUSES, required: true, default: 'queued' },
     fileName: { type: String, required: true },
     /** The upload in GridFS; retries reuse it, so every worker on every machine can read it. */

@@ -57,22 +57,75 @@ function withoutPassword(record: string[], passwordColumn: number | undefined): 
  * when another runner already moved the checkpoint (this run must stop, not double count).
  */
 export async function commitChunk(importId: ObjectId, fromRow: number, toRow: number, counts: ChunkCounts): Promise<'continue' | 'cancel' | 'lost'> {
+  return commitCounts(importId, fromRow, toRow, {
+    'counts.processed': counts.processed,
+    'counts.created': counts.created,
+    'counts.updated': counts.updated,
+    'counts.unchanged': counts.unchanged,
+    'counts.failed': counts.failed,
+  });
+}
+
+/** What every chunk of an undo adds to its counts: one per change record walked. */
+export interface UndoChunkCounts {
+  processed: number;
+  restored: number;
+  removed: number;
+  conflicts: number;
+  failed: number;
+}
+
+/** commitChunk for an undo job: the same conditional update, with an undo's counts. */
+export async function commitUndoChunk(undoId: ObjectId, fromRow: number, toRow: number, counts: UndoChunkCounts): Promise<'continue' | 'cancel' | 'lost'> {
+  return commitCounts(undoId, fromRow, toRow, {
+    'counts.processed': counts.processed,
+    'counts.restored': counts.restored,
+    'counts.removed': counts.removed,
+    'counts.conflicts': counts.conflicts,
+    'counts.failed': counts.failed,
+  });
+}
+
+async function commitCounts(importId: ObjectId, fromRow: number, toRow: number, increments: Record<string, number>): Promise<'continue' | 'cancel' | 'lost'> {
   const job = await ImportJobModel.findOneAndUpdate(
     { _id: importId, checkpointRow: fromRow },
-    {
-      $inc: {
-        'counts.processed': counts.processed,
-        'counts.created': counts.created,
-        'counts.updated': counts.updated,
-        'counts.unchanged': counts.unchanged,
-        'counts.failed': counts.failed,
-      },
-      $set: { checkpointRow: toRow, retrying: null },
-    },
+    { $inc: increments, $set: { checkpointRow: toRow, retrying: null } },
     { returnDocument: 'after', projection: { cancelRequested: 1 } },
   ).lean();
   if (!job) return 'lost';
   return job.cancelRequested ? 'cancel' : 'continue';
+}
+
+/**
+ * The rows of an undo chunk it could not fully undo, as row errors of the undo job: `cells` are
+ * the username, then field, current value and what the undo would have written for each
+ * problem, `messages` one per problem (imports/errorReport.ts reads them back so). Upserted by
+ * row, and a replayed chunk's rows that no longer have a problem lose their record.
+ */
+export async function recordUndoProblems(
+  undoId: ObjectId,
+  rows: { row: number; username: string; problems: { field: string | null; current: string; wouldWrite: string; message: string }[] }[],
+  replayed?: { afterRow: number; toRow: number },
+): Promise<void> {
+  if (replayed) {
+    await ImportRowErrorModel.deleteMany({ importId: undoId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: rows.map((entry) => entry.row) } });
+  }
+  if (rows.length === 0) return;
+  await ImportRowErrorModel.bulkWrite(
+    rows.map(({ row, username, problems }) => ({
+      updateOne: {
+        filter: { importId: undoId, row },
+        update: {
+          $set: {
+            cells: [username, ...problems.flatMap((problem) => [problem.field ?? '', problem.current, problem.wouldWrite])],
+            messages: problems.map((problem) => problem.message),
+          },
+        },
+        upsert: true,
+      },
+    })),
+    { ordered: false },
+  );
 }
 
 /**

@@ -33,6 +33,8 @@ const invitationSchema = new Schema(
     tokenHash: { type: String, default: null },
     tokenExpiresAt: { type: Date, default: null },
     tokenUsedAt: { type: Date, default: null },
+    /** The user was removed (an undo of the import that created it): the link answers 410. */
+    revokedAt: { type: Date, default: null },
   },
   { timestamps: true, versionKey: false },
 );

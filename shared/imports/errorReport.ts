@@ -4,6 +4,9 @@ import { ERROR_COLUMN } from '../rules/userColumns';
 import type { ImportJobDocument } from '../data/importJobModel';
 import { ImportRowErrorModel } from '../data/importRowErrorModel';
 import { requireStoredUpload } from './uploadRetention';
+import { UNDO_ERRORS_HEADER } from '../rules/undoDecision';
+import { fieldLabel } from '../rules/changeReport';
+import { listCustomFields } from '../directory/customFieldDirectory';
 
 /**
  * The failed rows of a job as CSV: the file's own columns (password blank) plus an Error
@@ -13,7 +16,7 @@ import { requireStoredUpload } from './uploadRetention';
  */
 export function errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
   requireStoredUpload(job);
-  return reportLines(job);
+  return job.kind === 'undo' ? undoReportLines(job) : reportLines(job);
 }
 
 async function* reportLines(job: ImportJobDocument): AsyncGenerator<string> {
@@ -34,4 +37,25 @@ async function* reportLines(job: ImportJobDocument): AsyncGenerator<string> {
  */
 function neutraliseRawCell(cell: string): string {
   return cell.startsWith("'") ? cell : neutraliseFormula(cell);
+}
+
+/**
+ * An undo's rows it could not fully undo (data/importJobStore.ts recordUndoProblems): one line
+ * per field left as it is, naming its current value and what the undo would have written.
+ */
+async function* undoReportLines(job: ImportJobDocument): AsyncGenerator<string> {
+  const labels = new Map((await listCustomFields()).map((field) => [field.key, field.label]));
+  yield UTF8_BOM + csvLine([...UNDO_ERRORS_HEADER]);
+  async function* lines() {
+    const cursor = ImportRowErrorModel.find({ importId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });
+    for await (const problem of cursor) {
+      const [username = '', ...triples] = problem.cells;
+      const text = problem.messages.map((message, index) => {
+        const [field = '', current = '', wouldWrite = ''] = triples.slice(index * 3, index * 3 + 3);
+        return csvLine([String(problem.row), username, field ? fieldLabel(field, labels) : '', current, wouldWrite, message].map(neutraliseFormula));
+      });
+      yield text.join('');
+    }
+  }
+  yield* batchLines(lines());
 }

@@ -12,9 +12,12 @@ import { OutageClock } from './outageClock';
 import { describeUnavailability, isDatabaseUnavailable } from '../data/databaseErrors';
 import { createRowBinder } from '../rules/rowBinder';
 import { validationPass, type Validation } from './validationPass';
+import { runUndo } from './runUndo';
 
 export interface RunImportOptions {
   chunkSize: number;
+  /** How long the import's change records are kept (CHANGE_RETENTION_DAYS). */
+  changeRetentionMs: number;
   /** Asked between chunks: true when the process is shutting down and should hand the job back. */
   shouldYield: () => boolean;
   /** Aborted when this worker lost its hold on the job (lock not renewed): stop at once. */
@@ -36,6 +39,7 @@ export type RunImportResult = 'finished' | 'yielded' | 'lost';
 interface AttemptMemo {
   validation?: Validation;
   checkpointRow: number;
+  kind?: ImportJobDocument['kind'];
 }
 
 /**
@@ -67,7 +71,7 @@ export async function runImport(importId: string, options: RunImportOptions): Pr
       if (!next) {
         log.error({ err: error, outageMs: outage.outageMs() }, 'import failed: the database stayed unavailable');
         // If even this write fails, the queue job fails and recovery puts the import back later.
-        await setJobStatus(id, 'failed', { finishedAt: new Date(), failureReason: describeOutage(error, outage.outageMs(), memo.checkpointRow) });
+        await setJobStatus(id, 'failed', { finishedAt: new Date(), failureReason: describeOutage(error, outage.outageMs(), memo) });
         return 'finished';
       }
       const reason = describeUnavailability(error);
@@ -83,9 +87,21 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
   const job = await ImportJobModel.findById(importId).lean<ImportJobDocument>();
   if (!job || FINAL_STATUSES.includes(job.status)) return 'finished';
   memo.checkpointRow = job.checkpointRow ?? 0;
+  memo.kind = job.kind;
   if (job.cancelRequested) {
     await setJobStatus(job._id, 'cancelled', { finishedAt: new Date() });
     return 'finished';
+  }
+  if (job.kind === 'undo') {
+    // An undo walks the change records of the import it takes back, not a file.
+    return runUndo(job, {
+      chunkSize: options.chunkSize,
+      interruption: () => interruption(options),
+      onCommitted: (checkpointRow) => {
+        memo.checkpointRow = checkpointRow;
+        onProgress();
+      },
+    });
   }
   const log = logger.child({ importId });
   const directory = await loadDirectorySnapshot();
@@ -152,12 +168,17 @@ function resolveColumnsOrExplain(headers: string[], directory: DirectorySnapshot
   return resolved.columns;
 }
 
-function describeOutage(error: unknown, outageMs: number, checkpointRow: number): string {
+function describeOutage(error: unknown, outageMs: number, { checkpointRow, kind }: AttemptMemo): string {
   const minutes = Math.max(1, Math.round(outageMs / 60_000));
+  const stopped = `${describeUnavailability(error)}, and it stayed unavailable for about ${minutes} minute${minutes === 1 ? '' : 's'}, so this ${kind === 'undo' ? 'undo' : 'import'} stopped waiting.`;
+  if (kind === 'undo') {
+    // A new undo of the same import finds what this one put back already back.
+    return `${stopped} What it put back stays put back. Undo the import again once the database is back: it goes on where this one stopped.`;
+  }
   const applied = checkpointRow > 0
     ? `The rows up to row ${checkpointRow} are applied and stay applied; the next ones may be partly applied.`
     : 'No chunk was completed; rows of the first one may be partly applied.';
-  return `${describeUnavailability(error)}, and it stayed unavailable for about ${minutes} minute${minutes === 1 ? '' : 's'}, so this import stopped waiting. ${applied} Retry the import once the database is back: rows already applied come out unchanged.`;
+  return `${stopped} ${applied} Retry the import once the database is back: rows already applied come out unchanged.`;
 }
 
 function describeFailure(error: unknown): string {

@@ -5,17 +5,20 @@ import { UserModel } from '../data/userModel';
 import { InvitationModel } from '../data/invitationModel';
 import { hashInvitationToken } from './invitationToken';
 
-export type InvitationLinkState = { usable: true; username: string } | { usable: false; reason: 'unknown' | 'used' | 'expired' };
+export type LinkProblem = 'unknown' | 'used' | 'expired' | 'revoked';
+export type InvitationLinkState = { usable: true; username: string } | { usable: false; reason: LinkProblem };
 
-export const LINK_PROBLEMS: Record<'unknown' | 'used' | 'expired', string> = {
+export const LINK_PROBLEMS: Record<LinkProblem, string> = {
   unknown: 'This invitation link is not valid. Check that you copied the whole link, or ask your administrator for a new invitation.',
   used: 'This invitation link has already been used. Sign in with the password you chose, or ask your administrator for a new invitation.',
   expired: 'This invitation link has expired. Ask your administrator to send you a new invitation.',
+  revoked: 'This invitation was withdrawn: the account it was for has been removed. Ask your administrator if you still need an account.',
 };
 
 export async function inspectInvitationLink(token: string): Promise<InvitationLinkState> {
   const invitation = await InvitationModel.findOne({ tokenHash: hashInvitationToken(token) }).lean();
   if (!invitation) return { usable: false, reason: 'unknown' };
+  if (invitation.revokedAt) return { usable: false, reason: 'revoked' };
   if (invitation.tokenUsedAt) return { usable: false, reason: 'used' };
   if (!invitation.tokenExpiresAt || invitation.tokenExpiresAt <= new Date()) return { usable: false, reason: 'expired' };
   const user = await UserModel.findById(invitation.userId, { username: 1 }).lean();
@@ -34,7 +37,7 @@ export async function acceptInvitation(token: string, password: unknown): Promis
 
   const now = new Date();
   const claimed = await InvitationModel.findOneAndUpdate(
-    { tokenHash: hashInvitationToken(token), tokenUsedAt: null, tokenExpiresAt: { $gt: now } },
+    { tokenHash: hashInvitationToken(token), tokenUsedAt: null, tokenExpiresAt: { $gt: now }, revokedAt: null },
     { $set: { tokenUsedAt: now } },
     { projection: { userId: 1 } },
   ).lean();

@@ -5,10 +5,16 @@ import { FINAL_STATUSES } from './importStatuses';
 /** A job as the API shows it (README, "HTTP API"). */
 export interface ImportJobView {
   id: string;
+  /** `undo`: a job taking back the import `undoOf`; its file, settings and total are that import's. */
+  kind: 'import' | 'undo';
+  undoOf: string | null;
+  /** On an import: the undo job that takes (or took) it back. */
+  undoneBy: string | null;
   status: ImportJobDocument['status'];
   fileName: string;
   settings: ImportSettings;
-  counts: { total: number; processed: number; created: number; updated: number; unchanged: number; failed: number; invited: number };
+  /** `restored`, `removed` and `conflicts` are an undo job's, one per change record it walked. */
+  counts: { total: number; processed: number; created: number; updated: number; unchanged: number; failed: number; invited: number; restored?: number; removed?: number; conflicts?: number };
   progress: number;
   rowsPerSecond: number | null;
   etaSeconds: number | null;
@@ -29,7 +35,8 @@ export interface ImportJobView {
 }
 
 export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobView {
-  const counts = {
+  const undo = job.kind === 'undo';
+  const counts: ImportJobView['counts'] = {
     total: job.counts?.total ?? 0,
     processed: job.counts?.processed ?? 0,
     created: job.counts?.created ?? 0,
@@ -37,6 +44,7 @@ export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobVie
     unchanged: job.counts?.unchanged ?? 0,
     failed: job.counts?.failed ?? 0,
     invited: job.counts?.invited ?? 0,
+    ...(undo ? { restored: job.counts?.restored ?? 0, removed: job.counts?.removed ?? 0, conflicts: job.counts?.conflicts ?? 0 } : {}),
   };
   const finished = FINAL_STATUSES.includes(job.status);
   const progress = finished && job.status !== 'cancelled' && job.status !== 'failed'
@@ -47,6 +55,9 @@ export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobVie
   const etaSeconds = finished ? 0 : rowsPerSecond ? Math.ceil((counts.total - counts.processed) / rowsPerSecond) : null;
   const view: ImportJobView = {
     id: String(job._id),
+    kind: undo ? 'undo' : 'import',
+    undoOf: job.undoOf ? String(job.undoOf) : null,
+    undoneBy: job.undoneBy ? String(job.undoneBy) : null,
     status: job.status,
     fileName: job.fileName,
     settings: importSettingsOf(job.settings),

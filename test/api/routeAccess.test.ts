@@ -15,6 +15,7 @@ const ROUTES: Array<[Method, string, 'admin' | 'support']> = [
   ['get', `/api/imports/${someId}/errors.csv`, 'support'],
   ['post', `/api/imports/${someId}/retry`, 'support'],
   ['post', `/api/imports/${someId}/cancel`, 'support'],
+  ['post', `/api/imports/${someId}/undo`, 'admin'],
   ['get', '/api/users/export.csv', 'admin'],
   ['get', '/api/groups', 'support'],
   ['post', '/api/groups', 'admin'],

@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import { undoImport } from '../../shared/imports/undoImport';
+import type { ApiRuntime } from '../../shared/platform/runtime';
+import { enqueueImportOn } from '../../shared/queues/queues';
+import { requireRole } from '../http/auth';
+
+/** Taking an import back: admins only, as uploading one is. */
+export function undoRoutes(runtime: ApiRuntime): Router {
+  const router = Router();
+  const enqueueImport = enqueueImportOn(runtime.importQueue);
+
+  router.post('/imports/:id/undo', requireRole('admin'), async (req, res) => {
+    const view = await undoImport(req.params.id as string, req.apiRole ?? 'admin', enqueueImport);
+    res.status(202).location(`/api/imports/${view.id}`).json(view);
+  });
+
+  return router;
+}

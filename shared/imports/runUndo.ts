@@ -1,0 +1,263 @@
+import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
+import { logger } from '../platform/logger';
+import { ImportChangeModel } from '../data/importChangeModel';
+import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { GroupModel } from '../data/groupModel';
+import { UserModel } from '../data/userModel';
+import { commitUndoChunk, recordUndoProblems, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
+import { revokeInvitationsOf } from '../invitations/revokeInvitations';
+import type { ChangeRecord, ChangedField, FieldValue, PasswordHashes } from '../rules/changeRecords';
+import { decideUndo, notPutBack, type UndoDecision, type UndoProblem, type UserNow } from '../rules/undoDecision';
+
+export type UndoInterruption = 'yielded' | 'lost';
+
+export interface RunUndoOptions {
+  chunkSize: number;
+  /** Why the undo must stop before the next chunk (shutting down, job lost), if it must. */
+  interruption: () => UndoInterruption | undefined;
+  /** Called once a chunk is committed, with the row the checkpoint now stands at. */
+  onCommitted: (checkpointRow: number) => void;
+}
+
+/** Rounds of reading and writing a chunk's users before giving up on users that keep changing. */
+const MAX_ROUNDS = 5;
+
+type StoredRecord = ChangeRecord & { passwordHashes?: PasswordHashes | null; removedBy?: ObjectId | null };
+
+interface Groups {
+  idByName: Map<string, ObjectId>;
+  nameById: Map<string, string>;
+}
+
+/**
+ * The undo job: the change records of the import it takes back, in row order, in chunks read
+ * from one cursor. For each chunk: one query for its users, the decisions
+ * (rules/undoDecision.ts), one bulk write, then the problems and the counts committed with the
+ * checkpoint, as an import's chunk is. A chunk written but not committed is replayed, and counted as the first time:
+ * - a field this undo put back now holds its value before, which the decision reads as
+ *   restored with nothing to write;
+ * - a created user is marked on its record (`removedBy`) before it is deleted, so a user found
+ *   gone counts as removed only when an undo of this import removed it.
+ * Every user write is conditional on the user's `updatedAt` as read: a user changed between the
+ * read and the write (an invitation accepted, another import) is read and decided again.
+ */
+export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): Promise<'finished' | UndoInterruption> {
+  const log = logger.child({ importId: String(job._id), undoOf: String(job.undoOf) });
+  const source = await ImportJobModel.findById(job.undoOf, { undoneBy: 1 }).lean();
+  if (!source || !source.undoneBy?.equals(job._id)) {
+    await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
+    return 'finished';
+  }
+  const importId = source._id;
+  if (job.status === 'queued') {
+    const total = await ImportChangeModel.countDocuments({ importId });
+    if (!(await setJobStatus(job._id, 'running', { startedAt: job.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
+  }
+  const groups = await loadGroups();
+  let checkpoint = job.checkpointRow ?? 0;
+  // The first chunk of a resumed attempt may have been written by an interrupted one.
+  let replaying = job.status !== 'queued';
+  log.info({ resumeAfterRow: checkpoint }, 'undo running');
+
+  for await (const records of recordChunks(importId, checkpoint, options.chunkSize)) {
+    const interrupted = options.interruption();
+    if (interrupted) return interrupted;
+    const toRow = records[records.length - 1].row;
+    const { counts, problems } = await undoChunk(records, job._id, groups);
+    await recordUndoProblems(job._id, problems, replaying ? { afterRow: checkpoint, toRow } : undefined);
+    replaying = false;
+    const verdict = await commitUndoChunk(job._id, checkpoint, toRow, counts);
+    if (verdict === 'lost') return 'lost';
+    checkpoint = toRow;
+    options.onCommitted(toRow);
+    if (verdict === 'cancel') {
+      await setJobStatus(job._id, 'cancelled', { finishedAt: new Date() });
+      return 'finished';
+    }
+  }
+  const finished = await ImportJobModel.findById(job._id, { counts: 1 }).lean();
+  const withProblems = (finished?.counts?.failed ?? 0) + (finished?.counts?.conflicts ?? 0) > 0;
+  await setJobStatus(job._id, withProblems ? 'completed_with_errors' : 'completed', { finishedAt: new Date() });
+  log.info({ counts: finished?.counts }, 'undo finished');
+  return 'finished';
+}
+
+type ChunkRecord = StoredRecord & { _id: ObjectId; userId: ObjectId; importId: ObjectId };
+
+/**
+ * The import's records after the checkpoint, in row order, a chunk at a time, from one cursor:
+ * one sorted read for the whole undo rather than a query per chunk that would find its place
+ * in the records again each time.
+ */
+async function* recordChunks(importId: ObjectId, afterRow: number, chunkSize: number): AsyncGenerator<ChunkRecord[]> {
+  const cursor = ImportChangeModel.find({ importId, row: { $gt: afterRow } })
+    .select('+passwordHashes')
+    .sort({ row: 1 })
+    .lean()
+    .cursor({ batchSize: chunkSize });
+  let chunk: ChunkRecord[] = [];
+  try {
+    for await (const record of cursor) {
+      chunk.push(record as unknown as ChunkRecord);
+      if (chunk.length < chunkSize) continue;
+      yield chunk;
+      chunk = [];
+    }
+    if (chunk.length > 0) yield chunk;
+  } finally {
+    await cursor.close();
+  }
+}
+
+async function loadGroups(): Promise<Groups> {
+  const groups = await GroupModel.find({}, { name: 1 }).lean();
+  return {
+    idByName: new Map(groups.map((group) => [group.name, group._id as unknown as ObjectId])),
+    nameById: new Map(groups.map((group) => [String(group._id), group.name])),
+  };
+}
+
+interface StoredUser extends Document {
+  _id: ObjectId;
+  groupIds?: ObjectId[];
+  updatedAt?: Date;
+}
+
+async function undoChunk(records: ChunkRecord[], undoId: ObjectId, groups: Groups) {
+  const userIds = records.map((record) => record.userId);
+  const markedRemoved = new Set(records.filter((record) => record.removedBy).map((record) => record.row));
+  for (let round = 1; ; round++) {
+    const found = (await UserModel.collection
+      .find({ _id: { $in: userIds } }, { projection: { email: 1, firstName: 1, lastName: 1, externalId: 1, groupIds: 1, roles: 1, customFields: 1, passwordHash: 1, updatedAt: 1 } })
+      .toArray()) as StoredUser[];
+    const users = new Map(found.map((user) => [String(user._id), user]));
+    const decided: { record: (typeof records)[number]; user: StoredUser | undefined; decision: UndoDecision }[] = records.map((record) => {
+      const user = users.get(String(record.userId));
+      const decision = decideUndo(record, user && userNow(user, groups), {
+        groupExists: (name) => groups.idByName.has(name),
+        removedByUndo: markedRemoved.has(record.row),
+      });
+      return { record, user, decision };
+    });
+
+    const operations: AnyBulkWriteOperation[] = [];
+    /** Which entry of `decided` each operation writes. */
+    const writers: number[] = [];
+    const removals: typeof decided = [];
+    let updates = 0;
+    decided.forEach((entry, index) => {
+      const { decision, user } = entry;
+      if (!user) return;
+      const condition = { _id: user._id, updatedAt: user.updatedAt ?? null };
+      if (decision.outcome === 'removed' && decision.remove) {
+        removals.push(entry);
+        operations.push({ deleteOne: { filter: condition } });
+        writers.push(index);
+      } else if ((decision.outcome === 'restored' || decision.outcome === 'conflict') && (decision.restore.size > 0 || decision.passwordHash)) {
+        updates++;
+        operations.push({ updateOne: { filter: condition, update: restoreUpdate(decision, groups) } });
+        writers.push(index);
+      }
+    });
+    if (operations.length === 0) return settle(decided);
+    if (removals.length > 0) {
+      // Before the delete: a replay that finds the user gone knows this undo removed it.
+      await ImportChangeModel.updateMany({ _id: { $in: removals.map((entry) => entry.record._id) } }, { $set: { removedBy: undoId } });
+      for (const entry of removals) markedRemoved.add(entry.record.row);
+    }
+    const { matched, deleted, refused } = await writeUsers(operations);
+    for (const operation of refused) {
+      const entry = decided[writers[operation]];
+      entry.decision = refusedRestore(entry.decision, entry.user, groups);
+      updates--;
+    }
+    if (matched === updates && deleted === removals.length) return settle(decided);
+    // Some users changed between the read and the write: their write did nothing; decide again.
+    if (round === MAX_ROUNDS) throw new Error(`Users of rows ${records[0].row} to ${records[records.length - 1].row} kept changing while the undo wrote them. Undo the import again when no import is running: the new undo goes on where this one stopped.`);
+  }
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * One unordered bulk write. The only refusal an undo's write can meet is an external ID put back
+ * that another user has taken since (the unique index): that user's write is reported, not
+ * retried, and decided the same way on a replay.
+ */
+async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<{ matched: number; deleted: number; refused: number[] }> {
+  try {
+    const result = await UserModel.collection.bulkWrite(operations, { ordered: false });
+    return { matched: result.matchedCount, deleted: result.deletedCount, refused: [] };
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
+    return { matched: error.result.matchedCount, deleted: error.result.deletedCount, refused: writeErrors.map((writeError) => writeError.index) };
+  }
+}
+
+/** A restore MongoDB refused wrote nothing: every field it would have put back is reported. */
+function refusedRestore(decision: UndoDecision, user: StoredUser | undefined, groups: Groups): UndoDecision {
+  if (decision.outcome !== 'restored' && decision.outcome !== 'conflict') return decision;
+  const now = user ? userNow(user, groups) : {};
+  const problems = [...(decision.outcome === 'conflict' ? decision.problems : []), ...notPutBack(decision.restore, now, Boolean(decision.passwordHash))];
+  return { outcome: 'conflict', restore: new Map(), problems };
+}
+
+/** The chunk's counts and problems, once every write its decisions asked for has landed. */
+async function settle(decided: { record: StoredRecord & { userId: ObjectId }; decision: UndoDecision }[]) {
+  const counts: UndoChunkCounts = { processed: decided.length, restored: 0, removed: 0, conflicts: 0, failed: 0 };
+  const problems: { row: number; username: string; problems: UndoProblem[] }[] = [];
+  const removed: ObjectId[] = [];
+  for (const { record, decision } of decided) {
+    if (decision.outcome === 'restored') counts.restored++;
+    else if (decision.outcome === 'removed') {
+      counts.removed++;
+      removed.push(record.userId);
+    } else {
+      if (decision.outcome === 'conflict') counts.conflicts++;
+      else counts.failed++;
+      problems.push({ row: record.row, username: record.username, problems: decision.problems });
+    }
+  }
+  // Also for users removed by an earlier attempt: revoking is idempotent.
+  await revokeInvitationsOf(removed, new Date());
+  return { counts, problems };
+}
+
+/** The stored user in the record's terms: groups by name (the ones that still exist), blank as unset. */
+function userNow(user: StoredUser, groups: Groups): UserNow {
+  return {
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    externalId: user.externalId,
+    groups: (user.groupIds ?? []).map((id) => groups.nameById.get(String(id))).filter((name): name is string => name !== undefined),
+    roles: user.roles,
+    customFields: user.customFields,
+    passwordHash: user.passwordHash,
+  };
+}
+
+/** `$set` the values before, `$unset` the fields that had none; lists go back to empty. */
+function restoreUpdate(decision: Extract<UndoDecision, { outcome: 'restored' | 'conflict' }>, groups: Groups): Document {
+  const set: Document = { updatedAt: new Date() };
+  const unset: Document = {};
+  for (const [field, value] of decision.restore) {
+    if (field === 'groups') set.groupIds = listOf(value).map((name) => groups.idByName.get(name)).filter((id) => id !== undefined);
+    else if (field === 'roles') set.roles = listOf(value);
+    // The other fields (email, names, external ID, `customFields.<key>`) are stored under their own name.
+    else if (value === null) unset[field] = '';
+    else set[field] = value;
+  }
+  if (decision.passwordHash) {
+    if (decision.passwordHash.hash === null) unset.passwordHash = '';
+    else set.passwordHash = decision.passwordHash.hash;
+  }
+  return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
+}
+
+function listOf(value: FieldValue): string[] {
+  if (value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}

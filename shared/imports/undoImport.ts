@@ -1,0 +1,62 @@
+import { Types } from 'mongoose';
+import { conflict } from '../platform/appError';
+import type { EnqueueImport } from '../queues/queues';
+import { ImportChangeModel } from '../data/importChangeModel';
+import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { toImportJobView, type ImportJobView } from '../rules/importJobView';
+import { getImportJob } from './importJobs';
+
+/**
+ * Starts the undo of an import: a job of kind `undo` on the import queue (imports/runUndo.ts).
+ * Only a real import that has ended can be undone, and only once: the import's `undoneBy` is
+ * claimed by one conditional update before the undo job exists, so of two requests one gets 409,
+ * and a crash between the two leaves a claim on no job, which the next request may take over.
+ * An undo that failed or was cancelled may be taken over too: a new undo finds what the first
+ * one put back already back, and counts it again.
+ */
+export async function undoImport(id: string, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportJobView> {
+  const source = await getImportJob(id);
+  if (source.kind === 'undo') {
+    throw conflict('undo_of_undo', `This job is an undo, and an undo cannot be undone. To apply the import again, re-run it (POST /api/imports/${String(source.undoOf)}/retry).`);
+  }
+  if (source.settings?.dryRun) {
+    throw conflict('dry_run', 'This was a dry run: it changed nothing, so there is nothing to undo. Run the import for real first if you want to apply it.');
+  }
+  if (!FINAL_STATUSES.includes(source.status)) {
+    throw conflict('import_not_finished', `This import is still ${source.status}. Wait for it to end (or cancel it), then undo it.`);
+  }
+  const changed = (source.counts?.created ?? 0) + (source.counts?.updated ?? 0);
+  if (changed > 0 && !(await ImportChangeModel.exists({ importId: source._id }))) {
+    throw conflict(
+      'changes_expired',
+      'What this import changed is no longer recorded (change records are kept for CHANGE_RETENTION_DAYS days, and imports run before this version recorded nothing), so it cannot be undone. Upload a corrected file instead.',
+    );
+  }
+  const previous = source.undoneBy ? await ImportJobModel.findById(source.undoneBy, { status: 1 }).lean() : null;
+  if (source.undoneBy && previous && !['failed', 'cancelled'].includes(previous.status)) {
+    const state = FINAL_STATUSES.includes(previous.status) ? 'has already been undone' : 'is being undone';
+    throw conflict('already_undone', `This import ${state} (undo ${String(source.undoneBy)}); an import is undone once. Open that undo to see its results.`, { undoneBy: String(source.undoneBy) });
+  }
+
+  const undoId = new Types.ObjectId();
+  const claimed = await ImportJobModel.updateOne({ _id: source._id, undoneBy: source.undoneBy ?? null }, { $set: { undoneBy: undoId } });
+  if (claimed.modifiedCount !== 1) {
+    throw conflict('already_undone', 'Another undo of this import was started a moment ago; an import is undone once. Reload the import to see it.');
+  }
+  const job = (await ImportJobModel.create({
+    _id: undoId,
+    kind: 'undo',
+    undoOf: source._id,
+    fileName: source.fileName,
+    fileId: source.fileId,
+    fileSize: source.fileSize,
+    encoding: source.encoding,
+    delimiter: source.delimiter,
+    headers: source.headers,
+    // What the import ran with, as the undo's page shows it; the undo itself sends nothing.
+    settings: { ...source.settings, sendInvitations: false, dryRun: false },
+    requestedBy,
+  })).toObject() as ImportJobDocument;
+  await enqueueImport(String(job._id));
+  return toImportJobView(job, new Date());
+}
