@@ -4,7 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import multer from 'multer';
 import { AppError, invalidInput } from '../../shared/platform/appError';
 import { errorReportCsv } from '../../shared/imports/errorReport';
-import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImportJob } from '../../shared/imports/importJobs';
+import { changesCsv, listImportChanges } from '../../shared/imports/importChanges';
+import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImportJob, runDryRunForReal } from '../../shared/imports/importJobs';
 import { startImport } from '../../shared/imports/startImport';
 import type { ApiRuntime } from '../../shared/platform/runtime';
 import { enqueueImportOn } from '../../shared/queues/queues';
@@ -45,6 +46,21 @@ export function importRoutes(runtime: ApiRuntime): Router {
     const report = errorReportCsv(job);
     res.type('text/csv; charset=utf-8').attachment(`${baseName(job.fileName)}-errors.csv`);
     await pipeline(Readable.from(report), res);
+  });
+
+  router.get('/imports/:id/changes', requireRole('support'), async (req, res) => {
+    res.json(await listImportChanges(req.params.id as string, req.query));
+  });
+
+  router.get('/imports/:id/changes.csv', requireRole('support'), async (req, res) => {
+    const { job, lines } = await changesCsv(req.params.id as string);
+    res.type('text/csv; charset=utf-8').attachment(`${baseName(job.fileName)}-changes.csv`);
+    await pipeline(Readable.from(lines), res);
+  });
+
+  router.post('/imports/:id/run', requireRole('admin'), async (req, res) => {
+    const view = await runDryRunForReal(req.params.id as string, req.apiRole ?? 'admin', enqueueImport);
+    res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 
   router.post('/imports/:id/retry', requireRole('support'), async (req, res) => {

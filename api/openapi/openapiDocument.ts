@@ -8,6 +8,8 @@ const errorContent = {
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ImportJob' } } } });
 const csvResponse = (description: string) => ({ description, content: { 'text/csv': { schema: { type: 'string' } } } });
+/** A field's value in a change record: text, a list (groups, roles) or null. */
+const fieldValue = { type: ['string', 'array', 'null'], items: { type: 'string' } };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [String(code), error]));
 const uploadDeleted = {
   description: 'The import\'s upload was deleted (UPLOAD_RETENTION_DAYS after its last run ended, as it holds passwords), and its failed rows with it: upload the file again. Code `upload_deleted`.',
@@ -66,9 +68,77 @@ export const openapiDocument = {
     '/api/imports/{id}': { get: { summary: 'One import with its progress', parameters: [idParam], responses: { '200': jobResponse('The job'), ...errors(401, 404) } } },
     '/api/imports/{id}/errors.csv': {
       get: {
-        summary: 'Failed rows as CSV, re-uploadable after fixing',
+        summary: 'Failed rows as CSV, re-uploadable after fixing; for an undo job, its conflicts and failures, one line per field left as it is',
         parameters: [idParam],
         responses: { '200': csvResponse('Original columns plus Error'), ...errors(401, 404), '410': uploadDeleted },
+      },
+    },
+    '/api/imports/{id}/changes': {
+      get: {
+        summary: 'What an import (or a dry run) changed, user by user and field by field, in row order',
+        description:
+          'One item per created or updated row (unchanged and failed rows change nothing). Passwords are never shown: a `password` change has before and after null. ' +
+          'Records are kept CHANGE_RETENTION_DAYS after the import wrote them.',
+        parameters: [
+          idParam,
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+          { name: 'cursor', in: 'query', description: 'The nextCursor of the previous page', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of changes; `summary` (the counts per field of the whole import) on the first page only',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['summary', 'items', 'nextCursor'],
+                  properties: {
+                    summary: { type: ['array', 'null'], items: { $ref: '#/components/schemas/FieldSummary' } },
+                    items: { type: 'array', items: { $ref: '#/components/schemas/ChangeRecord' } },
+                    nextCursor: { type: ['string', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+          '400': { description: 'A limit outside 1 to 500 (`invalid_limit`) or a cursor that no page gave (`invalid_cursor`)', content: errorContent },
+          ...errors(401, 404),
+        },
+      },
+    },
+    '/api/imports/{id}/changes.csv': {
+      get: {
+        summary: 'The changes as a spreadsheet: Row, Username, Outcome, Field, Before, After',
+        description: 'One line per changed field, in row order; lists `; `-joined and cells guarded against formulas as in the export; a password is only said to be set or changed.',
+        parameters: [idParam],
+        responses: { '200': csvResponse('UTF-8 with BOM'), ...errors(401, 404) },
+      },
+    },
+    '/api/imports/{id}/run': {
+      post: {
+        summary: 'Run a finished dry run for real: a new import of the same stored file with the same settings, dry run off (admin)',
+        parameters: [idParam],
+        responses: {
+          '202': jobResponse('The new import; `retryOf` names the dry run'),
+          ...errors(400, 401, 403, 404),
+          '409': { description: 'Not a dry run (`not_a_dry_run`), or a dry run that has not gone through every row (`dry_run_not_finished`: queued, running, cancelled or failed)', content: errorContent },
+          '410': uploadDeleted,
+        },
+      },
+    },
+    '/api/imports/{id}/undo': {
+      post: {
+        summary: 'Take back an ended real import (admin)',
+        description:
+          'Starts an undo job (kind `undo`, `undoOf` the import) that walks the import\'s change records in chunks: each field it changed goes back to its value before, ' +
+          'unless the user holds another value now (a conflict, left as it is and listed in the undo\'s errors.csv); each user it created is removed, ' +
+          'unless the user has set a password since (kept and reported); pending invitations of removed users stop working. Follow it with GET /api/imports/{id}.',
+        parameters: [idParam],
+        responses: {
+          '202': jobResponse('The undo job; `Location` names it'),
+          ...errors(401, 403, 404),
+          '409': { description: 'Already undone or being undone (`already_undone`), not ended yet (`import_not_finished`), a dry run (`dry_run`: nothing to undo) or an undo itself (`undo_of_undo`)', content: errorContent },
+        },
       },
     },
     '/api/imports/{id}/retry': {
@@ -146,11 +216,39 @@ export const openapiDocument = {
     },
     schemas: {
       Group: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+      FieldSummary: {
+        type: 'object',
+        properties: {
+          field: { type: 'string', description: '`email`, `firstName`, `lastName`, `externalId`, `groups`, `roles`, `password` or `customFields.<key>`' },
+          label: { type: 'string', description: 'The field as the export names it (a custom field by its label)' },
+          users: { type: 'integer' },
+          created: { type: 'integer' },
+          updated: { type: 'integer' },
+          text: { type: 'string', description: 'e.g. "312 users: Roles changed"' },
+        },
+      },
+      ChangeRecord: {
+        type: 'object',
+        properties: {
+          row: { type: 'integer', description: 'The data row of the file (1 = first row under the header)' },
+          userId: { type: 'string' },
+          username: { type: 'string' },
+          outcome: { enum: ['created', 'updated'] },
+          changes: {
+            type: 'array',
+            description: 'A created user lists every field its row set (before null); an updated one the fields that changed',
+            items: { type: 'object', properties: { field: { type: 'string' }, label: { type: 'string' }, before: fieldValue, after: fieldValue } },
+          },
+        },
+      },
       CustomField: { type: 'object', required: ['key', 'label'], properties: { key: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,49}$' }, label: { type: 'string' } } },
       ImportJob: {
         type: 'object',
         properties: {
           id: { type: 'string' },
+          kind: { enum: ['import', 'undo'], description: '`undo`: a job taking back the import `undoOf`' },
+          undoOf: { type: ['string', 'null'] },
+          undoneBy: { type: ['string', 'null'], description: 'On an import: the undo job that takes (or took) it back' },
           status: { type: 'string', enum: [...IMPORT_STATUSES] },
           fileName: { type: 'string' },
           settings: {
@@ -159,7 +257,8 @@ export const openapiDocument = {
           },
           counts: {
             type: 'object',
-            properties: Object.fromEntries(['total', 'processed', 'created', 'updated', 'unchanged', 'failed', 'invited'].map((name) => [name, { type: 'integer' }])),
+            description: '`restored`, `removed` and `conflicts` on an undo job only, one per user it walked',
+            properties: Object.fromEntries(['total', 'processed', 'created', 'updated', 'unchanged', 'failed', 'invited', 'restored', 'removed', 'conflicts'].map((name) => [name, { type: 'integer' }])),
           },
           progress: { type: 'number', minimum: 0, maximum: 100 },
           rowsPerSecond: { type: ['number', 'null'] },

@@ -57,9 +57,39 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
   const only = (body as { only?: unknown } | undefined)?.only;
   if (only !== undefined && only !== 'failed') throw invalidInput('invalid_retry', 'To re-run only the failed rows send {"only": "failed"}; send no body to re-run the whole file.');
   const source = await getImportJob(id);
+  // A new job of the file would import it again, not take it back a second time.
+  if (source.kind === 'undo') {
+    throw conflict('undo_not_rerunnable', `An undo cannot be re-run: that would import its file again. To finish an undo that failed or was cancelled, undo the import again (POST /api/imports/${String(source.undoOf)}/undo).`);
+  }
   requireStoredUpload(source);
   if (!FINAL_STATUSES.includes(source.status)) throw conflict('import_not_finished', 'This import is still running. Wait for it to end (or cancel it) before re-running it.');
   if (only === 'failed' && (source.counts?.failed ?? 0) === 0) throw conflict('no_failed_rows', 'This import has no failed rows to re-run.');
+  return queueRunOf(source, { settings: source.settings, onlyFailedRows: only === 'failed' }, requestedBy, enqueueImport);
+}
+
+/** Statuses after which a dry run has checked every row, so its preview is the whole file's. */
+const DRY_RUN_DONE: readonly string[] = ['completed', 'completed_with_errors'];
+
+/**
+ * "Run this import for real": the file a finished dry run checked, with its settings, this time
+ * applied. Its preview (changes.csv) is what this run will change, unless users change meanwhile.
+ */
+export async function runDryRunForReal(id: string, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportJobView> {
+  const source = await getImportJob(id);
+  if (!source.settings?.dryRun) throw conflict('not_a_dry_run', 'This import was not a dry run: its changes are already applied. Use retry to run its file again.');
+  if (!DRY_RUN_DONE.includes(source.status)) {
+    throw conflict('dry_run_not_finished', `Only a dry run that went through every row can be run for real; this one is ${source.status}. Wait for it to end, or upload the file again.`);
+  }
+  requireStoredUpload(source);
+  return queueRunOf(source, { settings: { ...source.settings, dryRun: false }, onlyFailedRows: false }, requestedBy, enqueueImport);
+}
+
+async function queueRunOf(
+  source: ImportJobDocument,
+  run: { settings: ImportJobDocument['settings']; onlyFailedRows: boolean },
+  requestedBy: string,
+  enqueueImport: EnqueueImport,
+): Promise<ImportJobView> {
   const columns = resolveColumns(source.headers, await listCustomFields());
   if (!columns.ok) throw invalidInput('invalid_columns', columnsNoLongerMatch(columns.problems), { problems: columns.problems });
   const job = (await ImportJobModel.create({
@@ -69,9 +99,9 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
     encoding: source.encoding,
     delimiter: source.delimiter,
     headers: source.headers,
-    settings: source.settings,
+    settings: run.settings,
     retryOf: source._id,
-    onlyFailedRows: only === 'failed',
+    onlyFailedRows: run.onlyFailedRows,
     requestedBy,
   })).toObject() as ImportJobDocument;
   // The upload sweep marks the jobs of a file, then looks for jobs it did not judge before

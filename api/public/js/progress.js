@@ -1,13 +1,16 @@
 // The progress and result panel of one import job: used by the upload wizard (step 3) and by
 // the Imports tab's detail view. Polls the job while it runs, then shows what it did.
 import { api, downloadFile } from './api.js';
+import { createChangePreview } from './changes.js';
 import { $, el, focusHeading, formatDate, formatDuration, formatNumber, isActive, showError, STATUS_LABELS, uniqueId } from './dom.js';
+import { createUndoControls, undoResultMessage } from './undo.js';
 
 const POLL_MS = 500;
 const INVITATION_POLL_MS = 1000;
 const INVITATION_POLL_LIMIT = 180;
 
 function resultMessage(job) {
+  if (job.kind === 'undo') return undoResultMessage(job);
   const { counts, settings } = job;
   const failedRows = `${formatNumber(counts.failed)} row${counts.failed === 1 ? '' : 's'}`;
   if (job.status === 'failed') return `The import failed${job.failureReason ? `: ${job.failureReason}` : '.'}`;
@@ -21,6 +24,7 @@ function resultMessage(job) {
       ? 'Dry run complete: nothing was changed. The counts show what importing this file would do.'
       : `Dry run complete: nothing was changed. ${failedRows} would fail; download them to see why.`;
   }
+  if (job.undoneBy) return 'This import was undone: open the undo to see what was put back and what conflicted.';
   if (job.status === 'completed') return 'Import complete: your changes are live on the learners\' profiles.';
   return `Import finished: the changes of the other rows are live on the learners' profiles, but ${failedRows} failed. Download the failed rows to see why, fix the cause (for example create a missing group) and retry them.`;
 }
@@ -73,7 +77,11 @@ export function createJobPanel(container, { level = 4 } = {}) {
     download: $('.job-download', panel),
     retryFailed: $('.job-retry-failed', panel),
     rerun: $('.job-rerun', panel),
+    runReal: $('.job-run-real', panel),
+    related: $('.job-related', panel),
   };
+  const preview = createChangePreview($('.job-changes', panel), { level });
+  const undo = createUndoControls(panel, { level, onStarted: (undoJob) => showAndFocus(undoJob) });
   // The panel sits at different depths (wizard step, Imports tab): keep the outline right.
   parts.title.setAttribute('aria-level', String(level));
   parts.title.id = uniqueId('job-title');
@@ -88,15 +96,19 @@ export function createJobPanel(container, { level = 4 } = {}) {
 
   function render() {
     const { counts } = job;
-    parts.title.textContent = `Import of ${job.fileName}`;
+    const undoJob = job.kind === 'undo';
+    parts.title.textContent = `${undoJob ? 'Undo of the import' : 'Import'} of ${job.fileName}`;
     const retry = job.retryOf ? ` · ${job.onlyFailedRows ? 'retry of the failed rows of' : 're-run of'} an earlier import` : '';
-    parts.meta.textContent = `Started by the ${job.requestedBy || 'unknown'} key on ${formatDate(job.createdAt)}${retry}. ${settingsSummary(job.settings)}.`;
+    parts.meta.textContent = undoJob
+      ? `Started by the ${job.requestedBy || 'unknown'} key on ${formatDate(job.createdAt)}.`
+      : `Started by the ${job.requestedBy || 'unknown'} key on ${formatDate(job.createdAt)}${retry}. ${settingsSummary(job.settings)}.`;
     // The live region only changes when the status does, so screen readers are not flooded;
     // at the end it also reads out the counts (shown visually in the boxes below).
     const label = isActive(job) && job.cancelRequested
       ? 'Cancelling…'
-      : isActive(job) && job.retrying ? 'Waiting for the database…' : STATUS_LABELS[job.status] || job.status;
-    const summary = isActive(job) ? '' : `: ${['created', 'updated', 'unchanged', 'failed'].map((name) => `${formatNumber(counts[name])} ${name}`).join(', ')}.`;
+      : isActive(job) && job.retrying ? 'Waiting for the database…' : undoJob && job.status === 'running' ? 'Undoing' : STATUS_LABELS[job.status] || job.status;
+    const counted = undoJob ? ['restored', 'removed', 'conflicts', 'failed'] : ['created', 'updated', 'unchanged', 'failed'];
+    const summary = isActive(job) ? '' : `: ${counted.map((name) => `${formatNumber(counts[name])} ${name}`).join(', ')}.`;
     if (label + summary !== lastStatus) {
       parts.status.replaceChildren(label, summary ? el('span', { class: 'visually-hidden' }, summary) : '');
       lastStatus = label + summary;
@@ -113,7 +125,11 @@ export function createJobPanel(container, { level = 4 } = {}) {
     // While the worker waits out a database outage, say so instead of a stale speed and ETA.
     parts.rows.textContent = isActive(job) && job.retrying ? `${rows} · ${retryingMessage(job.retrying)}` : rows + speed + eta;
     for (const node of panel.querySelectorAll('[data-count]')) node.textContent = formatNumber(counts[node.dataset.count]);
+    for (const node of panel.querySelectorAll('.import-count')) node.hidden = undoJob;
+    for (const node of panel.querySelectorAll('.undo-count')) node.hidden = !undoJob;
     panel.classList.toggle('has-failures', counts.failed > 0);
+    panel.classList.toggle('has-conflicts', (counts.conflicts || 0) > 0);
+    const reported = counts.failed + (undoJob ? counts.conflicts || 0 : 0);
 
     const ended = !isActive(job);
     parts.result.hidden = !ended;
@@ -122,9 +138,18 @@ export function createJobPanel(container, { level = 4 } = {}) {
     if (job.invitations) parts.invitations.replaceChildren(...invitationsView(job.invitations, level));
     parts.cancel.hidden = ended;
     parts.cancel.disabled = Boolean(job.cancelRequested);
-    parts.download.hidden = counts.failed === 0;
-    parts.retryFailed.hidden = !ended || counts.failed === 0;
-    parts.rerun.hidden = !ended;
+    parts.download.hidden = reported === 0;
+    parts.download.textContent = undoJob ? 'Download conflicts and failures' : 'Download failed rows';
+    parts.retryFailed.hidden = !ended || counts.failed === 0 || undoJob;
+    parts.rerun.hidden = !ended || undoJob;
+    const admin = document.body.dataset.role === 'admin';
+    parts.runReal.hidden = !(admin && job.settings.dryRun && !undoJob && ['completed', 'completed_with_errors'].includes(job.status));
+    const related = undoJob ? job.undoOf : job.undoneBy;
+    parts.related.hidden = !related;
+    parts.related.textContent = undoJob ? 'Open the import it took back' : 'Open the undo';
+    undo.render(job);
+    if (ended && !undoJob && counts.created + counts.updated > 0) preview.show(job);
+    else preview.clear();
   }
 
   function schedule(delay) {
@@ -172,10 +197,13 @@ export function createJobPanel(container, { level = 4 } = {}) {
     }
   }
 
-  async function startRetry(body) {
-    const next = await api(`/api/imports/${encodeURIComponent(job.id)}/retry`, { method: 'POST', json: body });
+  function showAndFocus(next) {
     show(next);
     focusHeading(parts.title);
+  }
+
+  async function startRetry(body) {
+    showAndFocus(await api(`/api/imports/${encodeURIComponent(job.id)}/retry`, { method: 'POST', json: body }));
   }
 
   parts.cancel.addEventListener('click', () => act(parts.cancel, async () => {
@@ -184,10 +212,17 @@ export function createJobPanel(container, { level = 4 } = {}) {
     follow();
   }));
   parts.download.addEventListener('click', () => act(parts.download, async () => {
-    await downloadFile(`/api/imports/${encodeURIComponent(job.id)}/errors.csv`, 'failed-rows.csv');
+    await downloadFile(`/api/imports/${encodeURIComponent(job.id)}/errors.csv`, job.kind === 'undo' ? 'undo-conflicts.csv' : 'failed-rows.csv');
   }));
   parts.retryFailed.addEventListener('click', () => act(parts.retryFailed, () => startRetry({ only: 'failed' })));
   parts.rerun.addEventListener('click', () => act(parts.rerun, () => startRetry(undefined)));
+  parts.runReal.addEventListener('click', () => act(parts.runReal, async () => {
+    showAndFocus(await api(`/api/imports/${encodeURIComponent(job.id)}/run`, { method: 'POST' }));
+  }));
+  parts.related.addEventListener('click', () => act(parts.related, () => {
+    const id = job.kind === 'undo' ? job.undoOf : job.undoneBy;
+    return show(id).then(() => focusHeading(parts.title));
+  }));
 
   function show(jobOrId) {
     generation += 1;
@@ -195,6 +230,7 @@ export function createJobPanel(container, { level = 4 } = {}) {
     invitationPolls = 0;
     lastStatus = null;
     showError(parts.error, '');
+    preview.clear();
     if (typeof jobOrId === 'string') {
       job = { id: jobOrId };
       parts.title.textContent = 'Loading import…';
