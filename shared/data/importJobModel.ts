@@ -84,3 +84,9 @@ importJobSchema.index({ fileId: 1 }, { name: 'file' });
 
 export type ImportJobDocument = InferSchemaType<typeof importJobSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
 export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');
+
+/** The stored upload a job reads, as another job on the same file (a retry, a run for real, an undo) copies it. */
+export function storedUploadOf(job: ImportJobDocument): Pick<ImportJobDocument, 'fileName' | 'fileId' | 'fileSize' | 'encoding' | 'delimiter' | 'headers'> {
+  const { fileName, fileId, fileSize, encoding, delimiter, headers } = job;
+  return { fileName, fileId, fileSize, encoding, delimiter, headers };
+}

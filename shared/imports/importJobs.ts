@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { conflict, invalidInput, notFound } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { FINAL_STATUSES, ImportJobModel, storedUploadOf, type ImportJobDocument } from '../data/importJobModel';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { requireStoredUpload } from './uploadRetention';
 import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
@@ -93,12 +93,7 @@ async function queueRunOf(
   const columns = resolveColumns(source.headers, await listCustomFields());
   if (!columns.ok) throw invalidInput('invalid_columns', columnsNoLongerMatch(columns.problems), { problems: columns.problems });
   const job = (await ImportJobModel.create({
-    fileName: source.fileName,
-    fileId: source.fileId,
-    fileSize: source.fileSize,
-    encoding: source.encoding,
-    delimiter: source.delimiter,
-    headers: source.headers,
+    ...storedUploadOf(source),
     settings: run.settings,
     retryOf: source._id,
     onlyFailedRows: run.onlyFailedRows,

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { conflict } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
 import { ImportChangeModel } from '../data/importChangeModel';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { FINAL_STATUSES, ImportJobModel, storedUploadOf, type ImportJobDocument } from '../data/importJobModel';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { getImportJob } from './importJobs';
 
@@ -47,12 +47,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
     _id: undoId,
     kind: 'undo',
     undoOf: source._id,
-    fileName: source.fileName,
-    fileId: source.fileId,
-    fileSize: source.fileSize,
-    encoding: source.encoding,
-    delimiter: source.delimiter,
-    headers: source.headers,
+    ...storedUploadOf(source),
     // What the import ran with, as the undo's page shows it; the undo itself sends nothing.
     settings: { ...source.settings, sendInvitations: false, dryRun: false },
     requestedBy,
