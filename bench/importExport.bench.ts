@@ -31,6 +31,9 @@ async function main() {
     console.log(`file: ${ROWS} rows, ${(csv.length / 1024 / 1024).toFixed(1)} MB; processes run ${COMPILED ? 'compiled JavaScript (dist/)' : 'TypeScript under tsx'}`);
     const floor = await runFloor(withDatabase(stack.services.mongo.uri, `floor_${Date.now()}`), csvFile);
     console.log(`floor (papaparse streamed + insertMany 1,000 at a time, own process): ${floor.seconds.toFixed(1)} s (${Math.round(floor.rows / floor.seconds)} rows/s)`);
+    // The import also writes a change record per row: the same documents, written the raw way.
+    const recordsFloor = await runFloor(withDatabase(stack.services.mongo.uri, `floor_records_${Date.now()}`), csvFile, ['--change-records']);
+    console.log(`floor with change records (the same, plus one record per row): ${recordsFloor.seconds.toFixed(1)} s (${Math.round(recordsFloor.rows / recordsFloor.seconds)} rows/s)`);
     await call('/api/groups', { method: 'POST', body: JSON.stringify({ name: 'Marketing' }), headers: { 'content-type': 'application/json' } });
 
     const workerIdleRss = currentRssMb(worker);
@@ -48,7 +51,7 @@ async function main() {
     const importSeconds = (Date.now() - started) / 1000;
     console.log(`upload: ${uploadSeconds.toFixed(1)} s; api peak RSS after the upload: ${apiPeakAfterUpload} MB`);
     console.log(`import: ${view.status} in ${importSeconds.toFixed(1)} s (${Math.round(ROWS / importSeconds)} rows/s), counts ${JSON.stringify(view.counts)}`);
-    console.log(`import ÷ floor: ${(importSeconds / floor.seconds).toFixed(2)}; upload and validation pass until about ${(((runningAt ?? Date.now()) - started) / 1000).toFixed(1)} s, then the apply pass`);
+    console.log(`import ÷ floor: ${(importSeconds / floor.seconds).toFixed(2)}; import ÷ floor with change records: ${(importSeconds / recordsFloor.seconds).toFixed(2)}; upload and validation pass until about ${(((runningAt ?? Date.now()) - started) / 1000).toFixed(1)} s, then the apply pass`);
     console.log(`apply pass, ms per 1,000 rows: ${describeRates(samples, ROWS)}`);
     console.log(`change records written: ${await changeRecordCount(stack.env.MONGO_URL as string, id)} (one per created or updated row, in the import's time above)`);
     console.log(`worker peak RSS during import: ${peakRssMb(worker)} MB (${workerIdleRss} MB idle before the upload)`);
@@ -79,9 +82,9 @@ async function changeRecordCount(mongoUrl: string, importId: string): Promise<nu
 }
 
 /** The floor in its own process, so that its client work does not share a core with ours. */
-function runFloor(mongoUrl: string, csvFile: string): Promise<{ rows: number; seconds: number }> {
+function runFloor(mongoUrl: string, csvFile: string, flags: string[] = []): Promise<{ rows: number; seconds: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'rawFloor.ts'), mongoUrl, csvFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'rawFloor.ts'), mongoUrl, csvFile, ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (part: Buffer) => (output += part.toString()));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(output.trim().split('\n').pop() ?? '{}')) : reject(new Error(`the floor exited with ${code}`))));
