@@ -2,12 +2,12 @@ import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation, type Documen
 import { logger } from '../platform/logger';
 import { ImportChangeModel } from '../data/importChangeModel';
 import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
-import { GroupModel } from '../data/groupModel';
 import { UserModel } from '../data/userModel';
 import { commitUndoChunk, recordUndoProblems, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
-import type { ChangeRecord, ChangedField, FieldValue, PasswordHashes } from '../rules/changeRecords';
-import { decideUndo, notPutBack, type UndoDecision, type UndoProblem, type UserNow } from '../rules/undoDecision';
+import type { ChangeRecord, PasswordHashes } from '../rules/changeRecords';
+import { decideUndo, notPutBack, type UndoDecision, type UndoProblem } from '../rules/undoDecision';
+import { dropDeletedSinceWrite, loadUndoDirectory, restoreUpdate, undoContext, userNow, type StoredUser, type UndoDirectory } from './undoDirectory';
 
 export type UndoInterruption = 'yielded' | 'lost';
 
@@ -15,7 +15,7 @@ export interface RunUndoOptions {
   chunkSize: number;
   /** Why the undo must stop before the next chunk (shutting down, job lost), if it must. */
   interruption: () => UndoInterruption | undefined;
-  /** Called once a chunk is committed, with the row the checkpoint now stands at. */
+  /** Called once a chunk is committed, with the checkpoint as stored (see rowsBefore). */
   onCommitted: (checkpointRow: number) => void;
 }
 
@@ -24,13 +24,8 @@ const MAX_ROUNDS = 5;
 
 type StoredRecord = ChangeRecord & { passwordHashes?: PasswordHashes | null; removedBy?: ObjectId | null };
 
-interface Groups {
-  idByName: Map<string, ObjectId>;
-  nameById: Map<string, string>;
-}
-
 /**
- * The undo job: the change records of the import it takes back, in row order, in chunks read
+ * The undo job: the change records of the import it takes back, last row first, in chunks read
  * from one cursor. For each chunk: one query for its users, the decisions
  * (rules/undoDecision.ts), one bulk write, then the problems and the counts committed with the
  * checkpoint, as an import's chunk is. A chunk written but not committed is replayed, and counted as the first time:
@@ -53,23 +48,23 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
     const total = await ImportChangeModel.countDocuments({ importId });
     if (!(await setJobStatus(job._id, 'running', { startedAt: job.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
   }
-  const groups = await loadGroups();
   let checkpoint = job.checkpointRow ?? 0;
   // The first chunk of a resumed attempt may have been written by an interrupted one.
   let replaying = job.status !== 'queued';
-  log.info({ resumeAfterRow: checkpoint }, 'undo running');
+  log.info({ resumeBeforeRow: rowsBefore(checkpoint) }, 'undo running');
 
   for await (const records of recordChunks(importId, checkpoint, options.chunkSize)) {
     const interrupted = options.interruption();
     if (interrupted) return interrupted;
-    const toRow = records[records.length - 1].row;
-    const { counts, problems } = await undoChunk(records, job._id, groups);
-    await recordUndoProblems(job._id, problems, replaying ? { afterRow: checkpoint, toRow } : undefined);
+    const lowestRow = records[records.length - 1].row;
+    const toCheckpoint = -lowestRow;
+    const { counts, problems } = await undoChunk(records, job._id);
+    await recordUndoProblems(job._id, problems, replaying ? { afterRow: lowestRow - 1, toRow: rowsBefore(checkpoint) - 1 } : undefined);
     replaying = false;
-    const verdict = await commitUndoChunk(job._id, checkpoint, toRow, counts);
+    const verdict = await commitUndoChunk(job._id, checkpoint, toCheckpoint, counts);
     if (verdict === 'lost') return 'lost';
-    checkpoint = toRow;
-    options.onCommitted(toRow);
+    checkpoint = toCheckpoint;
+    options.onCommitted(toCheckpoint);
     if (verdict === 'cancel') {
       await setJobStatus(job._id, 'cancelled', { finishedAt: new Date() });
       return 'finished';
@@ -85,14 +80,27 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
 type ChunkRecord = StoredRecord & { _id: ObjectId; userId: ObjectId; importId: ObjectId };
 
 /**
- * The import's records after the checkpoint, in row order, a chunk at a time, from one cursor:
- * one sorted read for the whole undo rather than a query per chunk that would find its place
- * in the records again each time.
+ * An undo walks the records last row first, the import's writes in reverse: a value one row took
+ * from another user (an external ID moved from a3 to f5) is given up (f5's row) before it is put
+ * back (a3's row), even when the two rows are in different chunks.
+ *
+ * So its checkpoint is the lowest row of the last committed chunk, stored negated: the job's
+ * `checkpointRow` then still starts at 0 and still grows with every commit, which is what the
+ * conditional commit and the retrying note of data/importJobStore.ts rely on.
  */
-async function* recordChunks(importId: ObjectId, afterRow: number, chunkSize: number): AsyncGenerator<ChunkRecord[]> {
-  const cursor = ImportChangeModel.find({ importId, row: { $gt: afterRow } })
+function rowsBefore(checkpoint: number): number {
+  return checkpoint < 0 ? -checkpoint : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The import's records before the checkpoint, last row first, a chunk at a time, from one
+ * cursor: one sorted read for the whole undo rather than a query per chunk that would find its
+ * place in the records again each time.
+ */
+async function* recordChunks(importId: ObjectId, checkpoint: number, chunkSize: number): AsyncGenerator<ChunkRecord[]> {
+  const cursor = ImportChangeModel.find({ importId, row: { $lt: rowsBefore(checkpoint) } })
     .select('+passwordHashes')
-    .sort({ row: 1 })
+    .sort({ row: -1 })
     .lean()
     .cursor({ batchSize: chunkSize });
   let chunk: ChunkRecord[] = [];
@@ -109,32 +117,19 @@ async function* recordChunks(importId: ObjectId, afterRow: number, chunkSize: nu
   }
 }
 
-async function loadGroups(): Promise<Groups> {
-  const groups = await GroupModel.find({}, { name: 1 }).lean();
-  return {
-    idByName: new Map(groups.map((group) => [group.name, group._id as unknown as ObjectId])),
-    nameById: new Map(groups.map((group) => [String(group._id), group.name])),
-  };
-}
-
-interface StoredUser extends Document {
-  _id: ObjectId;
-  groupIds?: ObjectId[];
-  updatedAt?: Date;
-}
-
-async function undoChunk(records: ChunkRecord[], undoId: ObjectId, groups: Groups) {
+async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
   const userIds = records.map((record) => record.userId);
   const markedRemoved = new Set(records.filter((record) => record.removedBy).map((record) => record.row));
   for (let round = 1; ; round++) {
+    const directory = await loadUndoDirectory();
     const found = (await UserModel.collection
       .find({ _id: { $in: userIds } }, { projection: { email: 1, firstName: 1, lastName: 1, externalId: 1, groupIds: 1, roles: 1, customFields: 1, passwordHash: 1, updatedAt: 1 } })
       .toArray()) as StoredUser[];
     const users = new Map(found.map((user) => [String(user._id), user]));
     const decided: { record: (typeof records)[number]; user: StoredUser | undefined; decision: UndoDecision }[] = records.map((record) => {
       const user = users.get(String(record.userId));
-      const decision = decideUndo(record, user && userNow(user, groups), {
-        groupExists: (name) => groups.idByName.has(name),
+      const decision = decideUndo(record, user && userNow(user, directory), {
+        ...undoContext(directory),
         removedByUndo: markedRemoved.has(record.row),
       });
       return { record, user, decision };
@@ -155,7 +150,7 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId, groups: Group
         writers.push(index);
       } else if ((decision.outcome === 'restored' || decision.outcome === 'conflict') && (decision.restore.size > 0 || decision.passwordHash)) {
         updates++;
-        operations.push({ updateOne: { filter: condition, update: restoreUpdate(decision, groups) } });
+        operations.push({ updateOne: { filter: condition, update: restoreUpdate(decision, directory) } });
         writers.push(index);
       }
     });
@@ -166,9 +161,10 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId, groups: Group
       for (const entry of removals) markedRemoved.add(entry.record.row);
     }
     const { matched, deleted, refused } = await writeUsers(operations);
+    await dropDeletedSinceWrite(userIds, operations.flatMap((operation) => ('updateOne' in operation ? [operation.updateOne.update as Document] : [])));
     for (const operation of refused) {
       const entry = decided[writers[operation]];
-      entry.decision = refusedRestore(entry.decision, entry.user, groups);
+      entry.decision = refusedRestore(entry.decision, entry.user, directory);
       updates--;
     }
     if (matched === updates && deleted === removals.length) return settle(decided);
@@ -197,9 +193,9 @@ async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<{ matche
 }
 
 /** A restore MongoDB refused wrote nothing: every field it would have put back is reported. */
-function refusedRestore(decision: UndoDecision, user: StoredUser | undefined, groups: Groups): UndoDecision {
+function refusedRestore(decision: UndoDecision, user: StoredUser | undefined, directory: UndoDirectory): UndoDecision {
   if (decision.outcome !== 'restored' && decision.outcome !== 'conflict') return decision;
-  const now = user ? userNow(user, groups) : {};
+  const now = user ? userNow(user, directory) : {};
   const problems = [...(decision.outcome === 'conflict' ? decision.problems : []), ...notPutBack(decision.restore, now, Boolean(decision.passwordHash))];
   return { outcome: 'conflict', restore: new Map(), problems };
 }
@@ -223,41 +219,4 @@ async function settle(decided: { record: StoredRecord & { userId: ObjectId }; de
   // Also for users removed by an earlier attempt: revoking is idempotent.
   await revokeInvitationsOf(removed, new Date());
   return { counts, problems };
-}
-
-/** The stored user in the record's terms: groups by name (the ones that still exist), blank as unset. */
-function userNow(user: StoredUser, groups: Groups): UserNow {
-  return {
-    email: user.email,
-    firstName: user.firstName,
-    lastName: user.lastName,
-    externalId: user.externalId,
-    groups: (user.groupIds ?? []).map((id) => groups.nameById.get(String(id))).filter((name): name is string => name !== undefined),
-    roles: user.roles,
-    customFields: user.customFields,
-    passwordHash: user.passwordHash,
-  };
-}
-
-/** `$set` the values before, `$unset` the fields that had none; lists go back to empty. */
-function restoreUpdate(decision: Extract<UndoDecision, { outcome: 'restored' | 'conflict' }>, groups: Groups): Document {
-  const set: Document = { updatedAt: new Date() };
-  const unset: Document = {};
-  for (const [field, value] of decision.restore) {
-    if (field === 'groups') set.groupIds = listOf(value).map((name) => groups.idByName.get(name)).filter((id) => id !== undefined);
-    else if (field === 'roles') set.roles = listOf(value);
-    // The other fields (email, names, external ID, `customFields.<key>`) are stored under their own name.
-    else if (value === null) unset[field] = '';
-    else set[field] = value;
-  }
-  if (decision.passwordHash) {
-    if (decision.passwordHash.hash === null) unset.passwordHash = '';
-    else set.passwordHash = decision.passwordHash.hash;
-  }
-  return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
-}
-
-function listOf(value: FieldValue): string[] {
-  if (value === null) return [];
-  return Array.isArray(value) ? value : [value];
 }

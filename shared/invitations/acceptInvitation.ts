@@ -46,5 +46,7 @@ export async function acceptInvitation(token: string, password: unknown): Promis
     const reason = state.usable ? 'used' : state.reason;
     throw new AppError(reason === 'unknown' ? 'not_found' : 'gone', `invitation_${reason}`, LINK_PROBLEMS[reason]);
   }
-  await UserModel.updateOne({ _id: claimed.userId }, { $set: { passwordHash } });
+  const written = await UserModel.updateOne({ _id: claimed.userId }, { $set: { passwordHash } });
+  // The user was removed (an undo) between the claim and this write: no account has the password.
+  if (written.matchedCount === 0) throw new AppError('gone', 'invitation_revoked', LINK_PROBLEMS.revoked);
 }

@@ -40,6 +40,33 @@ let stdout = openStdout(formatAtLoad());
 const destinations = pino.multistream([{ level: 'trace', stream: stdout.stream }]) as pino.MultiStreamRes & { lastId: number };
 let stdoutId = destinations.lastId;
 
+const CENSOR = '[redacted]';
+const SECRET_KEY = /^password(hash)?$/i;
+
+/**
+ * An error can carry a password hash at any depth (a MongoBulkWriteError holds each refused
+ * operation, `writeErrors[i].err.op.u.$set.passwordHash`), deeper than redact's fixed paths
+ * reach, so what pino's err serializer keeps is walked and every password key censored.
+ */
+function redactedErr(error: unknown): unknown {
+  return censorSecrets(pino.stdSerializers.err(error as Error), new WeakSet(), 0);
+}
+
+function censorSecrets(value: unknown, seen: WeakSet<object>, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value) || depth > 12) return '[...]';
+  seen.add(value);
+  const toJSON = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof toJSON === 'function' && !(value instanceof Error)) {
+    const plain = toJSON.call(value);
+    return plain === value ? plain : censorSecrets(plain, seen, depth + 1);
+  }
+  if (Array.isArray(value)) return value.map((item) => censorSecrets(item, seen, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = SECRET_KEY.test(key) ? CENSOR : censorSecrets(item, seen, depth + 1);
+  return copy;
+}
+
 /**
  * The one logger. Anything that could carry a password is redacted here, once, rather than
  * trusted to every call site: the design forbids passwords in logs.
@@ -49,8 +76,9 @@ export const logger = pino({
   base: { service: 'user-csv-import' },
   redact: {
     paths: ['password', '*.password', '*.*.password', 'passwordHash', '*.passwordHash', 'req.headers.authorization', 'headers.authorization'],
-    censor: '[redacted]',
+    censor: CENSOR,
   },
+  serializers: { err: redactedErr },
 }, destinations);
 
 /** Adds a place log lines are written to as well (e.g. a shipper, or a test reading them). */

@@ -1,7 +1,7 @@
 import type { ChangeRecord, ChangedField, FieldChange, FieldValue, PasswordHashes } from './changeRecords';
 import { HIDDEN_PASSWORD, REMOVE_USER, UNDO_MESSAGES, decideUndo, notPutBack, type UndoContext, type UserNow } from './undoDecision';
 
-const CONTEXT: UndoContext = { groupExists: (name) => name !== 'Deleted', removedByUndo: false };
+const CONTEXT: UndoContext = { groupExists: (name) => name !== 'Deleted', customFieldExists: (key) => key !== 'deleted', removedByUndo: false };
 
 function updated(changes: FieldChange[], passwordHashes?: PasswordHashes): ChangeRecord & { passwordHashes?: PasswordHashes } {
   return { importId: 'i1', row: 7, userId: 'u1', username: 'ann', outcome: 'updated', changes, passwordHashes };
@@ -58,6 +58,18 @@ describe('undo of an updated user', () => {
     if (!('passwordHash' in (expected as object))) expect(decision).not.toHaveProperty('passwordHash');
   });
 
+  test('When a custom field the import changed was deleted since, then it is left out: the other fields are put back and no conflict is reported', () => {
+    const decision = decideUndo(
+      updated([
+        { field: 'lastName', before: 'Old', after: 'New' },
+        { field: 'customFields.deleted', before: 'Before', after: 'After' },
+      ]),
+      { ...ANN, lastName: 'New' },
+      CONTEXT,
+    );
+    expect(decision).toEqual({ outcome: 'restored', restore: new Map([['lastName', 'Old']]) });
+  });
+
   test('When the user no longer exists, then the row fails and says so', () => {
     expect(decideUndo(updated([{ field: 'lastName', before: 'Old', after: 'New' }]), undefined, CONTEXT)).toEqual({
       outcome: 'failed',
@@ -80,8 +92,17 @@ describe('undo of a created user', () => {
     ['When it is exactly as the import made it, then it is removed', BOB, undefined, BOB_CHANGES],
     ['When it still has the password the import set, then it is removed', { ...BOB, passwordHash: 'hash-row' }, { before: null, after: 'hash-row' }, [...BOB_CHANGES, { field: 'password', before: null, after: null }]],
     ['When a group it was put in was deleted since, then it is still removed', { ...BOB, groups: [] }, undefined, BOB_CHANGES.map((change) => (change.field === 'groups' ? { ...change, after: ['Deleted'] } : change))],
+    ['When a custom field its row set was deleted since, then it is still removed', BOB, undefined, [...BOB_CHANGES, { field: 'customFields.deleted', before: null, after: 'X' }]],
   ])('%s', (_name, user, hashes, changes) => {
     expect(decideUndo(created(changes, hashes), user, CONTEXT)).toEqual({ outcome: 'removed', remove: true });
+  });
+
+  test('When a later import set its password (no invitation was ever sent), then the report says a password was set without claiming an invitation was accepted', () => {
+    const decision = decideUndo(created(BOB_CHANGES, { before: null, after: 'hash-row' }), { ...BOB, passwordHash: 'hash-later-import' }, CONTEXT);
+    expect(decision.outcome).toBe('conflict');
+    const messages = decision.outcome === 'conflict' ? decision.problems.map((problem) => problem.message) : [];
+    expect(messages).toEqual([expect.stringMatching(/password was set since the import/)]);
+    expect(messages.join(' ')).not.toMatch(/invitation/i);
   });
 
   test.each<[string, UserNow, PasswordHashes | undefined, Partial<{ field: string; current: string; message: string }>]>([

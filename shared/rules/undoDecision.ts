@@ -30,6 +30,8 @@ export interface UserNow {
 
 export interface UndoContext {
   groupExists: (name: string) => boolean;
+  /** A custom field deleted since was taken off every user, so it is left out as deleted groups are. */
+  customFieldExists: (key: string) => boolean;
   /** The record says an undo of this import removed the user (written before the delete). */
   removedByUndo: boolean;
 }
@@ -67,7 +69,8 @@ export const UNDO_MESSAGES = {
   passwordNotKept: 'The password before the import was not kept, so the undo cannot put it back; the password was left as it is.',
   createdChangedSince: 'Not removed: this field was changed since the import, so the user is kept as it is. Remove it by hand if it should go.',
   createdSetSince: 'Not removed: this field was set since the import, so the user is kept as it is. Remove it by hand if it should go.',
-  createdSignedUp: 'Not removed: the user has set a password since the import (accepted the invitation), so the account is in use and is kept.',
+  // How the password was set (an accepted invitation, a later import) is not known here.
+  createdSignedUp: 'Not removed: a password was set since the import (by the user or by a later import), so the account may be in use and is kept.',
   externalIdTaken: 'Another user has held this external ID since the import, so it cannot be put back; the user was left as it is.',
   notWrittenWithExternalId: 'Not put back: the external ID could not be put back (another user holds it), and a user\'s fields are put back together or not at all.',
   updatedUserGone: 'The user no longer exists, so there is nothing to put back.',
@@ -93,6 +96,7 @@ export function decideUndo(record: ChangeRecord & { passwordHashes?: PasswordHas
       else problems.push({ field: 'password', current: HIDDEN_PASSWORD, wouldWrite: HIDDEN_PASSWORD, message: hashes ? UNDO_MESSAGES.passwordChangedSince : UNDO_MESSAGES.passwordNotKept });
       continue;
     }
+    if (deletedCustomField(change.field, context)) continue;
     const current = valueOf(user, change.field);
     const before = kept(change.field, change.before, context);
     const after = kept(change.field, change.after, context);
@@ -118,7 +122,7 @@ function decideCreated(record: ChangeRecord & { passwordHashes?: PasswordHashes 
   const written = new Set<ChangedField>();
   for (const change of record.changes) {
     written.add(change.field);
-    if (change.field === 'password') continue;
+    if (change.field === 'password' || deletedCustomField(change.field, context)) continue;
     const current = valueOf(user, change.field);
     if (!sameValue(current, kept(change.field, change.after, context))) {
       problems.push({ field: change.field, current: valueText(current), wouldWrite: REMOVE_USER, message: UNDO_MESSAGES.createdChangedSince });
@@ -172,6 +176,10 @@ export function valueOf(user: UserNow, field: ChangedField): FieldValue {
     default:
       return null;
   }
+}
+
+function deletedCustomField(field: ChangedField, context: UndoContext): boolean {
+  return field.startsWith('customFields.') && !context.customFieldExists(field.slice('customFields.'.length));
 }
 
 /** A recorded value as it can exist now: groups deleted since are left out. */
