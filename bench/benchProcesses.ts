@@ -83,7 +83,10 @@ export async function startBenchStack(extraEnv: NodeJS.ProcessEnv = {}, { compil
 /** MongoDB in a process of its own (bench/mongoProcess.ts), unless MONGO_URL names one. */
 async function startMongoProcess(nodeArgs: string[]): Promise<{ uri: string; stop(): Promise<void> }> {
   if (process.env.MONGO_URL) return { uri: process.env.MONGO_URL, stop: async () => {} };
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, path.join(__dirname, 'mongoProcess.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The stand-in keeps everything in its heap (1M users and their change records are several
+  // GB), where mongod would use its cache and disk: give it room, or a 1M bench runs it out.
+  const heap = ['--max-old-space-size=12288'];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...heap, ...nodeArgs, path.join(__dirname, 'mongoProcess.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const uri = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (part: Buffer) => {

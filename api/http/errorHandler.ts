@@ -124,6 +124,14 @@ function otherRequestProblem(error: RequestReadingError): AppError {
 }
 
 export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  if (res.headersSent) {
+    // A streamed download (an export, errors.csv) failed part-way: the status line is gone, so
+    // the only honest answer left is to cut the connection, which the client sees as a failed
+    // download, not as a complete but truncated file.
+    logger.error({ err: error, method: req.method, path: req.path }, 'a streamed answer failed part-way');
+    res.destroy();
+    return;
+  }
   const appError = toAppError(error);
   if (!appError) {
     logger.error({ err: error, method: req.method, path: req.path }, 'unhandled error');

@@ -151,6 +151,7 @@ export const openapiDocument = {
     },
     '/api/imports/{id}/cancel': { post: { summary: 'Cancel a queued or running import', parameters: [idParam], responses: { '200': jobResponse('The job'), ...errors(401, 404, 409) } } },
     '/api/users/export.csv': { get: { summary: 'All users as CSV (admin)', responses: { '200': csvResponse('UTF-8 with BOM'), ...errors(401, 403) } } },
+    '/api/users/export.xlsx': { get: { summary: 'All users as an Excel workbook (admin)', description: 'The CSV export\'s columns and cells, formula guard included; every cell text (numFmt `@`), so IDs keep their zeros and never become numbers or dates; a bold frozen header row; streamed.', responses: { '200': { description: 'One worksheet', content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } } } }, ...errors(401, 403) } } },
     '/api/groups': {
       get: { summary: 'User groups', responses: { '200': { description: 'Groups', content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Group' } } } } } } }, ...errors(401) } },
       post: {

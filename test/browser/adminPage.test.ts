@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { UserModel } from '../../shared/data/userModel';
 import { describeInBrowser, startBrowserSession, type BrowserSession } from '../support/browserSession';
@@ -43,7 +44,7 @@ describeInBrowser('admin page, signed in with an admin key', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
     await session.screenshot(page, '02-users-upload-csv');
 
-    const exported = await session.download(page, () => page.getByRole('button', { name: 'Export users' }).click());
+    const exported = await session.download(page, () => page.getByRole('button', { name: 'Export users', exact: true }).click());
     expect(exported.name).toMatch(/^users-\d{4}-\d{2}-\d{2}\.csv$/);
     expect(exported.content.subarray(0, 3)).toEqual(BOM);
     const lines = exported.content.subarray(3).toString('utf8').split(/\r?\n/);
@@ -55,6 +56,21 @@ describeInBrowser('admin page, signed in with an admin key', () => {
     await page.getByLabel('API key').waitFor();
     expect(await page.locator('#workspace').isVisible()).toBe(false);
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await page.close();
+  });
+
+  test('When an admin presses Export users (Excel), then a dated workbook downloads with the export header and the users', async () => {
+    const page = await session.openPage();
+    await session.signIn(page, ADMIN_KEY);
+    const exported = await session.download(page, () => page.getByRole('button', { name: 'Export users (Excel)' }).click());
+    expect(exported.name).toMatch(/^users-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    const workbook = new ExcelJS.Workbook();
+    // exceljs declares its own Buffer type, which Node's Buffer no longer matches.
+    await workbook.xlsx.load(exported.content as unknown as Parameters<typeof workbook.xlsx.load>[0]);
+    const sheet = workbook.worksheets[0];
+    expect((sheet.getRow(1).values as unknown[]).slice(1, 9)).toEqual(['Email', 'Username', 'First Name', 'Last Name', 'User groups', 'Roles', 'Password', 'External ID']);
+    expect((sheet.getRow(2).values as unknown[]).slice(1, 6)).toEqual(['linus@example.com', 'linus', 'Linus', 'Torvalds', 'Engineering']);
+    await page.getByText(`Exported ${exported.name}.`).waitFor();
     await page.close();
   });
 
