@@ -1,11 +1,9 @@
 // Groups & fields tab: the user groups and custom fields CSV rows may name. Admins create and
-// delete them; support staff see the lists read-only. Also the Users tab's Export users (Excel)
-// button: the directory as a workbook.
-import { api, downloadFile } from './api.js';
+// delete them; support staff see the lists read-only.
+import { api } from './api.js';
 import { $, el, formatNumber, showError } from './dom.js';
 
 export function setUpDirectory(session) {
-  setUpWorkbookExport();
   const groupsList = $('#groups-list');
   const groupsError = $('#groups-error');
   const groupForm = $('#group-form');
@@ -180,24 +178,4 @@ export function setUpDirectory(session) {
       return Promise.all([loadGroups(), loadFields()]);
     },
   };
-}
-
-// Export users (Excel) sits beside the CSV button and reports on the same status line.
-function setUpWorkbookExport() {
-  const button = $('#export-users-workbook');
-  const status = $('#export-status');
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    status.classList.remove('error');
-    status.textContent = 'Preparing the Excel export…';
-    try {
-      const name = await downloadFile('/api/users/export.xlsx', 'users.xlsx');
-      status.textContent = `Exported ${name}.`;
-    } catch (error) {
-      status.classList.add('error');
-      status.textContent = error.message;
-    } finally {
-      button.disabled = false;
-    }
-  });
 }

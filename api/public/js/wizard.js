@@ -1,18 +1,23 @@
-// Users › Upload CSV: the Export users button and the article's upload steps as a wizard:
+// Users › Upload CSV: the Export users buttons (CSV and Excel) and the article's upload steps as a wizard:
 // 1 select the CSV file → 2 upload settings → 3 live progress and confirmation.
 import { downloadFile, uploadFile } from './api.js';
 import { $, $$, focusHeading, showError } from './dom.js';
 import { createJobPanel } from './progress.js';
 
 export function setUpExport() {
-  const button = $('#export-users');
+  downloadOnClick($('#export-users'), '/api/users/export.csv', 'users.csv', 'Preparing the export…');
+  downloadOnClick($('#export-users-workbook'), '/api/users/export.xlsx', 'users.xlsx', 'Preparing the Excel export…');
+}
+
+// Both export buttons report on the one status line under them.
+function downloadOnClick(button, url, fallbackName, preparing) {
   const status = $('#export-status');
   button.addEventListener('click', async () => {
     button.disabled = true;
     status.classList.remove('error');
-    status.textContent = 'Preparing the export…';
+    status.textContent = preparing;
     try {
-      const name = await downloadFile('/api/users/export.csv', 'users.csv');
+      const name = await downloadFile(url, fallbackName);
       status.textContent = `Exported ${name}.`;
     } catch (error) {
       status.classList.add('error');
