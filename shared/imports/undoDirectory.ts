@@ -1,5 +1,6 @@
-import type { Document, ObjectId } from 'mongodb';
+import { ObjectId, type Document } from 'mongodb';
 import { CustomFieldModel } from '../data/customFieldModel';
+import { loadDirectorySnapshot } from '../data/directorySnapshot';
 import { GroupModel } from '../data/groupModel';
 import { UserModel } from '../data/userModel';
 import type { FieldValue } from '../rules/changeRecords';
@@ -18,11 +19,12 @@ export interface UndoDirectory {
 }
 
 export async function loadUndoDirectory(): Promise<UndoDirectory> {
-  const [groups, fields] = await Promise.all([GroupModel.find({}, { name: 1 }).lean(), CustomFieldModel.find({}, { key: 1 }).lean()]);
+  const { groupIdsByName, customFields } = await loadDirectorySnapshot();
+  const groups = [...groupIdsByName];
   return {
-    idByName: new Map(groups.map((group) => [group.name, group._id as unknown as ObjectId])),
-    nameById: new Map(groups.map((group) => [String(group._id), group.name])),
-    customFieldKeys: new Set(fields.map((field) => field.key)),
+    idByName: new Map(groups.map(([name, id]) => [name, new ObjectId(id)])),
+    nameById: new Map(groups.map(([name, id]) => [id, name])),
+    customFieldKeys: new Set(customFields.map((field) => field.key)),
   };
 }
 
