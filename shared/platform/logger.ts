@@ -14,7 +14,10 @@ interface Stdout {
  * transport it formats in a worker thread, off the event loop that imports rows.
  */
 function openStdout(format: LogFormat): Stdout {
-  if (format === 'json') return { format, stream: pino.destination(1), close: () => {} };
+  // Written synchronously: an asynchronous write waits in libuv's thread pool behind password
+  // hashing, and a process that exits meanwhile prints its last lines out of order (the fatal
+  // error before what led to it). Lines are few (per round, not per row), so the cost is small.
+  if (format === 'json') return { format, stream: pino.destination({ dest: 1, sync: true }), close: () => {} };
   const stream = pino.transport({
     target: 'pino-pretty',
     options: { destination: 1, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },

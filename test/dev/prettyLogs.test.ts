@@ -50,6 +50,22 @@ describe('log format', () => {
     expect(stdout.trim().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['row applied', 'almost done']);
   });
 
+  test('When the process exits while password hashing fills the thread pool, then its last lines reach stdout, in the order they were logged', () => {
+    // Four hashes occupy libuv's four threads, as an import hashing passwords does; a log line
+    // written through the pool would wait behind them and land after the lines flushed at exit.
+    const { status, stdout } = run(`
+      const { logger } = require('./shared/platform/logger');
+      const crypto = require('node:crypto');
+      for (let i = 0; i < 4; i++) crypto.pbkdf2('x', 'y', 1000000, 64, 'sha512', () => {});
+      logger.info('hashing started');
+      logger.warn('database gone');
+      logger.error('giving up');
+      process.exit(1);
+    `, {});
+    expect(status).toBe(1);
+    expect(stdout.trim().split('\n').map((line) => JSON.parse(line).msg)).toEqual(['hashing started', 'database gone', 'giving up']);
+  });
+
   test('When LOG_FORMAT=pretty, then lines are readable, not JSON, and passwords are still redacted', () => {
     const { status, stdout } = run(LOG_TWO_LINES, { LOG_FORMAT: 'pretty' });
     expect(status).toBe(0);
