@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { sniffCsvHead } from './fileSniffing';
+import { containerOf, sniffCsvHead } from './fileSniffing';
 
 const sniff = (bytes: Buffer, complete = true) => sniffCsvHead(bytes, { complete });
 
@@ -31,8 +31,6 @@ describe('recognising what was uploaded from its first bytes', () => {
     ['an empty file', Buffer.alloc(0), 'empty'],
     ['a file of blank lines', Buffer.from('\r\n\r\n  \n'), 'empty'],
     ['a BOM and nothing else', Buffer.from([0xef, 0xbb, 0xbf]), 'empty'],
-    ['an .xlsx workbook', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), 'spreadsheet'],
-    ['an old .xls workbook', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1]), 'spreadsheet'],
     ['a UTF-16 text export', Buffer.from([0xff, 0xfe, 0x45, 0x00]), 'binary'],
     ['a file with NUL bytes', Buffer.from([0x45, 0x6d, 0x00, 0x61]), 'binary'],
     // A PNG's signature is followed by its IHDR chunk, whose length starts with NUL bytes.
@@ -41,5 +39,17 @@ describe('recognising what was uploaded from its first bytes', () => {
     const result = sniff(bytes);
     expect(result).toMatchObject({ ok: false, reason });
     if (!result.ok && reason !== 'empty') expect(result.message).toContain('Save As');
+  });
+});
+
+describe('which door check an upload goes to', () => {
+  test.each([
+    ['an .xlsx workbook (a zip)', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), 'zip'],
+    ['an old .xls workbook, or an encrypted .xlsx (an OLE compound file)', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x00]), 'compound_file'],
+    ['a CSV file', Buffer.from('Email,Username\n'), 'other'],
+    ['a CSV whose first cell starts with PK', Buffer.from('PK,Username\n'), 'other'],
+    ['the first four bytes of a compound file only', Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), 'other'],
+  ])('%s goes to the %s check', (_name, head, container) => {
+    expect(containerOf(head)).toBe(container);
   });
 });

@@ -5,22 +5,27 @@ export type TextEncoding = 'utf8' | 'windows-1252';
 
 export type SniffResult =
   | { ok: true; encoding: TextEncoding; text: string }
-  | { ok: false; reason: 'empty' | 'spreadsheet' | 'binary'; message: string };
+  | { ok: false; reason: 'empty' | 'binary'; message: string };
 
 /**
  * Decides from the first bytes of an upload whether it is text at all and how it is encoded.
  * Excel saves CSV as UTF-8 with a BOM, UTF-8 without one, or (older versions) Windows-1252;
  * anything that is not valid UTF-8 is read as Windows-1252, which decodes every byte.
  */
+/**
+ * What kind of file an upload is, from its first bytes: a zip (an .xlsx workbook, or another
+ * zip), an OLE compound file (an old .xls, or an .xlsx Excel encrypted with a password), or
+ * anything else, which the CSV door check judges.
+ */
+export function containerOf(head: Buffer): 'zip' | 'compound_file' | 'other' {
+  if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return 'zip';
+  if (head.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) return 'compound_file';
+  return 'other';
+}
+
 export function sniffCsvHead(head: Buffer, { complete }: { complete: boolean }): SniffResult {
   if (head.length === 0 || head.toString('latin1').trim() === '' || (head.length === 3 && isUtf8Bom(head))) {
     return { ok: false, reason: 'empty', message: DOOR_CHECK_MESSAGES.empty };
-  }
-  if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
-    return { ok: false, reason: 'spreadsheet', message: DOOR_CHECK_MESSAGES.workbook };
-  }
-  if (head.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))) {
-    return { ok: false, reason: 'spreadsheet', message: DOOR_CHECK_MESSAGES.oldWorkbook };
   }
   if (isUtf16Bom(head)) {
     return { ok: false, reason: 'binary', message: DOOR_CHECK_MESSAGES.utf16 };

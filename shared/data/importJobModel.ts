@@ -21,6 +21,11 @@ const countsSchema = new Schema(
 );
 
 export const IMPORT_JOB_KINDS = ['import', 'undo'] as const;
+export const IMPORT_FILE_FORMATS = ['csv', 'xlsx'] as const;
+
+function isCsv(this: { fileFormat?: string }): boolean {
+  return this.fileFormat !== 'xlsx';
+}
 
 const importJobSchema = new Schema(
   {
@@ -37,9 +42,13 @@ const importJobSchema = new Schema(
     /** The upload in GridFS; retries reuse it, so every worker on every machine can read it. */
     fileId: { type: Schema.Types.ObjectId, required: true },
     fileSize: { type: Number, required: true },
-    /** Detected at upload, so the worker decodes exactly as the door check did. */
-    encoding: { type: String, enum: ['utf8', 'windows-1252'], required: true },
-    delimiter: { type: String, enum: [',', ';'], required: true },
+    /** A CSV file, or an .xlsx workbook whose `worksheet` holds the users. */
+    fileFormat: { type: String, enum: IMPORT_FILE_FORMATS, default: 'csv' },
+    /** Detected at upload, so the worker decodes exactly as the door check did (CSV only). */
+    encoding: { type: String, enum: ['utf8', 'windows-1252'], required: isCsv },
+    delimiter: { type: String, enum: [',', ';'], required: isCsv },
+    /** The sheet the door check chose (workbooks only): its tab name, and its part in the zip. */
+    worksheet: { type: new Schema({ name: { type: String, required: true }, part: { type: String, required: true } }, { _id: false }), default: undefined },
     headers: { type: [String], required: true },
     /** As parseImportSettings returned them; read back through importSettingsOf, which knows the defaults. */
     settings: {
@@ -86,7 +95,7 @@ export type ImportJobDocument = InferSchemaType<typeof importJobSchema> & { _id:
 export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');
 
 /** The stored upload a job reads, as another job on the same file (a retry, a run for real, an undo) copies it. */
-export function storedUploadOf(job: ImportJobDocument): Pick<ImportJobDocument, 'fileName' | 'fileId' | 'fileSize' | 'encoding' | 'delimiter' | 'headers'> {
-  const { fileName, fileId, fileSize, encoding, delimiter, headers } = job;
-  return { fileName, fileId, fileSize, encoding, delimiter, headers };
+export function storedUploadOf(job: ImportJobDocument): Pick<ImportJobDocument, 'fileName' | 'fileId' | 'fileSize' | 'fileFormat' | 'encoding' | 'delimiter' | 'worksheet' | 'headers'> {
+  const { fileName, fileId, fileSize, fileFormat, encoding, delimiter, worksheet, headers } = job;
+  return { fileName, fileId, fileSize, fileFormat, encoding, delimiter, worksheet, headers };
 }

@@ -37,29 +37,77 @@ const CHUNKS_PER_BATCH = 4;
  * Here a batch is a few chunks and each chunk is copied out, so the reply can go at once.
  */
 export function openUploadReadStream(fileId: ObjectId): Readable {
-  return Readable.from(readUploadChunks(fileId), { objectMode: false });
+  return Readable.from(chunkBytes(readUploadChunks(fileId)), { objectMode: false });
 }
 
-async function* readUploadChunks(fileId: ObjectId): AsyncGenerator<Buffer> {
+async function* chunkBytes(chunks: AsyncIterable<StoredChunk>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield chunk.bytes;
+}
+
+/** A stored upload read by byte ranges: a workbook is a zip, whose directory is at its end. */
+export interface UploadByteRanges {
+  size: number;
+  /** The bytes from `start` up to, not including, `end`. */
+  openRange(start: number, end: number): Readable;
+}
+
+export async function uploadByteRanges(fileId: ObjectId): Promise<UploadByteRanges> {
+  const file = await findUploadFile(fileId);
+  return {
+    size: file.length,
+    openRange: (start, end) => Readable.from(readUploadRange(fileId, file, start, end), { objectMode: false }),
+  };
+}
+
+interface UploadFile {
+  length: number;
+  chunkSize: number;
+}
+
+async function findUploadFile(fileId: ObjectId): Promise<UploadFile> {
   const file = await filesCollection().findOne({ _id: fileId });
   if (!file) throw new Error(`FileNotFound: file ${String(fileId)} was not found`);
+  return { length: file.length as number, chunkSize: file.chunkSize as number };
+}
+
+async function* readUploadRange(fileId: ObjectId, file: UploadFile, start: number, end: number): AsyncGenerator<Buffer> {
+  if (end <= start) return;
+  const first = Math.floor(start / file.chunkSize);
+  const last = Math.floor((end - 1) / file.chunkSize);
+  for await (const chunk of readUploadChunks(fileId, file, { first, last })) {
+    const chunkStart = chunk.n * file.chunkSize;
+    yield chunk.bytes.subarray(Math.max(0, start - chunkStart), Math.min(chunk.bytes.length, end - chunkStart));
+  }
+}
+
+interface StoredChunk {
+  n: number;
+  bytes: Buffer;
+}
+
+/** The chunks of an upload in order, all of them or those from `first` to `last`. */
+async function* readUploadChunks(fileId: ObjectId, known?: UploadFile, range?: { first: number; last: number }): AsyncGenerator<StoredChunk> {
+  const file = known ?? (await findUploadFile(fileId));
   const chunkCount = Math.ceil(file.length / file.chunkSize);
-  const cursor = chunksCollection().find({ files_id: fileId }, { sort: { n: 1 }, batchSize: CHUNKS_PER_BATCH });
-  let expected = 0;
+  const first = range?.first ?? 0;
+  const last = Math.min(range?.last ?? chunkCount - 1, chunkCount - 1);
+  const filter = range ? { files_id: fileId, n: { $gte: first, $lte: last } } : { files_id: fileId };
+  const cursor = chunksCollection().find(filter, { sort: { n: 1 }, batchSize: CHUNKS_PER_BATCH });
+  let expected = first;
   try {
     for await (const chunk of cursor) {
       const size = expected === chunkCount - 1 ? file.length - expected * file.chunkSize : file.chunkSize;
       const bytes = (chunk.data as Binary).buffer;
       // The same checks as GridFS's stream: a lost or damaged chunk must never read as a shorter file.
-      if (chunk.n !== expected || expected >= chunkCount) throw new Error(`ChunkIsMissing: upload ${String(fileId)} has chunk ${chunk.n} where chunk ${expected} should be`);
+      if (chunk.n !== expected || expected > last) throw new Error(`ChunkIsMissing: upload ${String(fileId)} has chunk ${chunk.n} where chunk ${expected} should be`);
       if (bytes.length !== size) throw new Error(`ChunkIsWrongSize: chunk ${expected} of upload ${String(fileId)} has ${bytes.length} bytes, not ${size}`);
       expected += 1;
-      yield Buffer.from(bytes);
+      yield { n: expected - 1, bytes: Buffer.from(bytes) };
     }
   } finally {
     await cursor.close();
   }
-  if (expected !== chunkCount) throw new Error(`ChunkIsMissing: upload ${String(fileId)} ends after chunk ${expected - 1} of ${chunkCount}`);
+  if (expected !== last + 1) throw new Error(`ChunkIsMissing: upload ${String(fileId)} ends after chunk ${expected - 1} of ${chunkCount}`);
 }
 
 export async function deleteUpload(fileId: ObjectId): Promise<void> {

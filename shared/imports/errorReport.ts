@@ -1,5 +1,6 @@
+import { PassThrough, type Readable } from 'node:stream';
 import { neutraliseFormula } from '../rules/spreadsheetSafety';
-import { UTF8_BOM, batchLines, csvLine } from '../csv/csvWriting';
+import { UTF8_BOM, csvLines } from '../csv/csvWriting';
 import { ERROR_COLUMN } from '../rules/userColumns';
 import type { ImportJobDocument } from '../data/importJobModel';
 import { ImportRowErrorModel } from '../data/importRowErrorModel';
@@ -7,6 +8,15 @@ import { requireStoredUpload } from './uploadRetention';
 import { UNDO_ERRORS_HEADER } from '../rules/undoDecision';
 import { fieldLabel } from '../rules/changeReport';
 import { listCustomFields } from '../directory/customFieldDirectory';
+import { writeTextWorkbook } from '../workbook/workbookWriter';
+
+/** Rows of a report read from MongoDB per batch, and written per batch. */
+const ROWS_PER_BATCH = 1000;
+
+interface ErrorTable {
+  header: string[];
+  batches: AsyncGenerator<string[][]>;
+}
 
 /**
  * The failed rows of a job as CSV: the file's own columns (password blank) plus an Error
@@ -16,19 +26,36 @@ import { listCustomFields } from '../directory/customFieldDirectory';
  */
 export function errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
   requireStoredUpload(job);
-  return job.kind === 'undo' ? undoReportLines(job) : reportLines(job);
+  return csvOf(errorTable(job));
 }
 
-async function* reportLines(job: ImportJobDocument): AsyncGenerator<string> {
-  yield UTF8_BOM + csvLine([...job.headers.map(neutraliseRawCell), ERROR_COLUMN]);
-  async function* lines() {
-    const cursor = ImportRowErrorModel.find({ importId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });
-    for await (const failure of cursor) {
-      const cells = job.headers.map((_header, index) => failure.cells[index] ?? '');
-      yield csvLine([...cells.map(neutraliseRawCell), `Row ${failure.row}: ${failure.messages.join(' ')}`]);
-    }
-  }
-  yield* batchLines(lines());
+/** The same report as an Excel workbook, every cell text: fixed in Excel, it uploads as it is too. */
+export function errorReportWorkbook(job: ImportJobDocument): Readable {
+  requireStoredUpload(job);
+  const output = new PassThrough();
+  const table = errorTable(job);
+  table
+    .then(({ header, batches }) => writeTextWorkbook(output, { sheetName: 'Errors', header, batches }).finally(() => batches.return(undefined)))
+    .catch((error: Error) => output.destroy(error));
+  return output;
+}
+
+async function* csvOf(table: Promise<ErrorTable>): AsyncGenerator<string> {
+  const { header, batches } = await table;
+  yield UTF8_BOM + csvLines([header]);
+  for await (const rows of batches) yield csvLines(rows);
+}
+
+async function errorTable(job: ImportJobDocument): Promise<ErrorTable> {
+  return job.kind === 'undo' ? undoErrorTable(job) : importErrorTable(job);
+}
+
+function importErrorTable(job: ImportJobDocument): ErrorTable {
+  const toCells = (failure: { row: number; cells: string[]; messages: string[] }) => {
+    const cells = job.headers.map((_header, index) => failure.cells[index] ?? '');
+    return [...cells.map(neutraliseRawCell), `Row ${failure.row}: ${failure.messages.join(' ')}`];
+  };
+  return { header: [...job.headers.map(neutraliseRawCell), ERROR_COLUMN], batches: errorRowBatches(job, (failure) => [toCells(failure)]) };
 }
 
 /**
@@ -43,19 +70,34 @@ function neutraliseRawCell(cell: string): string {
  * An undo's rows it could not fully undo (data/importJobStore.ts recordUndoProblems): one line
  * per field left as it is, naming its current value and what the undo would have written.
  */
-async function* undoReportLines(job: ImportJobDocument): AsyncGenerator<string> {
+async function undoErrorTable(job: ImportJobDocument): Promise<ErrorTable> {
   const labels = new Map((await listCustomFields()).map((field) => [field.key, field.label]));
-  yield UTF8_BOM + csvLine([...UNDO_ERRORS_HEADER]);
-  async function* lines() {
-    const cursor = ImportRowErrorModel.find({ importId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: 1000 });
-    for await (const problem of cursor) {
-      const [username = '', ...triples] = problem.cells;
-      const text = problem.messages.map((message, index) => {
-        const [field = '', current = '', wouldWrite = ''] = triples.slice(index * 3, index * 3 + 3);
-        return csvLine([String(problem.row), username, field ? fieldLabel(field, labels) : '', current, wouldWrite, message].map(neutraliseFormula));
-      });
-      yield text.join('');
+  const toRows = (problem: { row: number; cells: string[]; messages: string[] }) => {
+    const [username = '', ...triples] = problem.cells;
+    return problem.messages.map((message, index) => {
+      const [field = '', current = '', wouldWrite = ''] = triples.slice(index * 3, index * 3 + 3);
+      return [String(problem.row), username, field ? fieldLabel(field, labels) : '', current, wouldWrite, message].map(neutraliseFormula);
+    });
+  };
+  return { header: [...UNDO_ERRORS_HEADER], batches: errorRowBatches(job, toRows) };
+}
+
+async function* errorRowBatches(
+  job: ImportJobDocument,
+  toRows: (failure: { row: number; cells: string[]; messages: string[] }) => string[][],
+): AsyncGenerator<string[][]> {
+  const cursor = ImportRowErrorModel.find({ importId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: ROWS_PER_BATCH });
+  try {
+    let batch: string[][] = [];
+    for await (const failure of cursor) {
+      batch.push(...toRows(failure));
+      if (batch.length >= ROWS_PER_BATCH) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length) yield batch;
+  } finally {
+    await cursor.close();
   }
-  yield* batchLines(lines());
 }

@@ -27,16 +27,27 @@ export function checkImportFile(head: Buffer, { complete, customFields }: { comp
   const delimiter = detectDelimiter(firstLine);
   const records = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: false }).data;
   const [headerRecord = [], ...rest] = records;
-  if (isBlankCells(headerRecord)) {
-    throw invalidInput('missing_header', DOOR_CHECK_MESSAGES.missingHeader);
-  }
-  // A header is a cell: an export guards one that would start a formula, so take the guard off.
-  const headers = headerRecord.map((header) => stripFormulaGuard(header.trim()));
   // A first row longer than the head is still a row: only its start was seen.
   const partialRow = complete ? '' : sniffed.text.slice(text.length);
-  if (!rest.some((record) => !isBlankCells(record)) && partialRow.trim() === '') {
-    throw invalidInput('no_rows', DOOR_CHECK_MESSAGES.noRows);
-  }
+  const headers = checkUserTable(headerRecord, rest.some((record) => !isBlankCells(record)) || partialRow.trim() !== '', {
+    customFields,
+    missingHeader: DOOR_CHECK_MESSAGES.missingHeader,
+  });
+  return { encoding: sniffed.encoding, delimiter, headers };
+}
+
+/**
+ * The checks a CSV file and a workbook's sheet share: a header first, at least one user below
+ * it, and columns that make sense. Returns the headers as an import reads them.
+ */
+export function checkUserTable(
+  headerRecord: readonly string[],
+  hasRows: boolean,
+  { customFields, missingHeader }: { customFields: { key: string; label: string }[]; missingHeader: string },
+): string[] {
+  if (isBlankCells(headerRecord)) throw invalidInput('missing_header', missingHeader);
+  const headers = headersOf(headerRecord);
+  if (!hasRows) throw invalidInput('no_rows', DOOR_CHECK_MESSAGES.noRows);
   const columns = resolveColumns(headers, customFields);
   if (!columns.ok) {
     throw invalidInput('invalid_columns', `${describeColumnProblems(columns.problems)} Accepted columns: ${acceptedHeaders(customFields).join(', ')}.`, {
@@ -44,7 +55,12 @@ export function checkImportFile(head: Buffer, { complete, customFields }: { comp
       acceptedColumns: acceptedHeaders(customFields),
     });
   }
-  return { encoding: sniffed.encoding, delimiter, headers };
+  return headers;
+}
+
+/** A header is a cell: an export guards one that would start a formula, so the guard comes off. */
+export function headersOf(headerRecord: readonly string[]): string[] {
+  return headerRecord.map((header) => stripFormulaGuard(header.trim()));
 }
 
 /** The head of a large file ends mid-row; only whole rows are checked. */

@@ -4,7 +4,7 @@ import { resolveColumns } from '../rules/userColumns';
 import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { loadDirectorySnapshot, type DirectorySnapshot } from '../data/directorySnapshot';
 import { applyPass } from './applyPass';
-import type { ImportFile } from './importFileRows';
+import { importFileOf } from './importFileRows';
 import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { ImportRowErrorModel } from '../data/importRowErrorModel';
 import { noteRetrying, setJobStatus } from '../data/importJobStore';
@@ -106,17 +106,15 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
   const log = logger.child({ importId });
   const directory = await loadDirectorySnapshot();
   const binder = createRowBinder(job.headers, resolveColumnsOrExplain(job.headers, directory));
-  const file: ImportFile = { fileId: job.fileId, encoding: job.encoding, delimiter: job.delimiter };
   const onlyRows = job.onlyFailedRows && job.retryOf ? await failedRowsOf(job.retryOf) : undefined;
 
   if (job.status === 'queued') await setJobStatus(job._id, 'validating', { startedAt: job.startedAt ?? new Date() });
   if (!memo.validation) {
-    const validation = await validationPass(job._id, file, binder, { onlyRows, interruption: () => interruption(options) });
+    const validation = await validationPass(job._id, importFileOf(job), binder, { onlyRows, interruption: () => interruption(options) });
     if (typeof validation === 'string') return validation;
     memo.validation = validation;
   }
-  const { total, repeatedHashes, encoding } = memo.validation;
-  file.encoding = encoding;
+  const { total, repeatedHashes, file } = memo.validation;
   if (!(await setJobStatus(job._id, 'running', { 'counts.total': total }))) return 'finished';
   log.info({ total, resumeAfterRow: job.checkpointRow }, 'import running');
 

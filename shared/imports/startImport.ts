@@ -1,8 +1,10 @@
 import type { ObjectId } from 'mongodb';
-import { deleteUpload } from '../data/uploadStore';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import type { EnqueueImport } from '../queues/queues';
 import { checkImportFile } from './importFileCheck';
+import { checkWorkbookFile, refuseCompoundFile } from './workbookFileCheck';
+import { containerOf } from '../csv/fileSniffing';
+import { deleteUpload, uploadByteRanges } from '../data/uploadStore';
 import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { parseImportSettings } from '../rules/importSettings';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
@@ -28,7 +30,7 @@ export async function startImport(
   let job: ImportJobDocument;
   try {
     const settings = parseImportSettings(fields);
-    const checked = checkImportFile(upload.head, { complete: upload.headIsWholeFile, customFields: await listCustomFields() });
+    const checked = await checkUpload(upload, await listCustomFields());
     job = (await ImportJobModel.create({
       fileName: upload.fileName,
       fileId: upload.fileId,
@@ -43,4 +45,18 @@ export async function startImport(
   }
   await enqueueImport(String(job._id));
   return toImportJobView(job, new Date());
+}
+
+/** The door check for what the upload is: a workbook is read from the store, a CSV judged on its head. */
+async function checkUpload(upload: UploadedFile, customFields: { key: string; label: string }[]) {
+  switch (containerOf(upload.head)) {
+    case 'zip': {
+      const workbook = await checkWorkbookFile(await uploadByteRanges(upload.fileId), customFields);
+      return { fileFormat: 'xlsx' as const, ...workbook };
+    }
+    case 'compound_file':
+      return refuseCompoundFile(await uploadByteRanges(upload.fileId));
+    default:
+      return { fileFormat: 'csv' as const, ...checkImportFile(upload.head, { complete: upload.headIsWholeFile, customFields }) };
+  }
 }

@@ -1,6 +1,5 @@
 import type { Types } from 'mongoose';
 import { EncodingEvidence } from '../csv/encodingEvidence';
-import type { TextEncoding } from '../csv/fileSniffing';
 import { logger } from '../platform/logger';
 import { UsernameHashCollector } from '../rules/duplicateUsernames';
 import { readDataRows, type ImportFile } from './importFileRows';
@@ -10,8 +9,8 @@ import type { RowBinder } from '../rules/rowBinder';
 export interface Validation {
   total: number;
   repeatedHashes: Set<number>;
-  /** The encoding the whole file is read with, decided on all of its bytes. */
-  encoding: TextEncoding;
+  /** The file as the apply pass reads it: a CSV with the encoding decided on all of its bytes. */
+  file: ImportFile;
 }
 
 export interface ValidationOptions {
@@ -22,20 +21,25 @@ export interface ValidationOptions {
 
 /**
  * The validation pass: reads the whole file once to count its rows, find repeated usernames and
- * decide its encoding from every byte, not only the head the upload saw. When the bytes show
+ * decide a CSV's encoding from every byte, not only the head the upload saw. When the bytes show
  * another encoding than the head did, the job is corrected and the file read again with it, so
- * the apply pass, and every retry, read the file as this pass decided.
+ * the apply pass, and every retry, read the file as this pass decided. A workbook's cells are
+ * text already: it is read once.
  */
 export async function validationPass(importId: Types.ObjectId, file: ImportFile, binder: RowBinder, options: ValidationOptions): Promise<Validation | 'yielded' | 'lost'> {
+  if (file.format === 'xlsx') {
+    const read = await readRows(file, binder, options);
+    return typeof read === 'string' ? read : { ...read, file };
+  }
   const evidence = new EncodingEvidence();
   const read = await readRows(file, binder, options, evidence);
   if (typeof read === 'string') return read;
   const encoding = evidence.decide();
-  if (encoding === file.encoding) return { ...read, encoding };
+  if (encoding === file.encoding) return { ...read, file };
   logger.info({ importId: String(importId), from: file.encoding, to: encoding }, 'the whole file shows another encoding than its head: reading it again');
   await ImportJobModel.updateOne({ _id: importId }, { $set: { encoding } });
   const again = await readRows({ ...file, encoding }, binder, options);
-  return typeof again === 'string' ? again : { ...again, encoding };
+  return typeof again === 'string' ? again : { ...again, file: { ...file, encoding } };
 }
 
 async function readRows(file: ImportFile, binder: RowBinder, options: ValidationOptions, evidence?: EncodingEvidence) {

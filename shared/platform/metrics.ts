@@ -21,6 +21,16 @@ export const importRowsProcessed = new Counter({
 });
 
 /**
+ * XML inflated out of uploaded workbooks. Reading a workbook costs this, not its upload size:
+ * a sheet stores ten to thirty times smaller than it reads, and a refused zip bomb adds next to nothing.
+ */
+export const workbookBytesInflated = new Counter({
+  name: 'workbook_bytes_inflated_total',
+  help: 'Bytes of XML inflated out of uploaded .xlsx workbooks (door checks, imports)',
+  registers: [metricsRegistry],
+});
+
+/**
  * The longest the event loop has been blocked since the process started. prom-client's
  * default `nodejs_eventloop_lag_max_seconds` resets at every scrape; this one does not, so a
  * stall between scrapes (the kind that makes BullMQ think a worker died) is never missed.

@@ -12,6 +12,9 @@ export interface ImportJobView {
   undoneBy: string | null;
   status: ImportJobDocument['status'];
   fileName: string;
+  /** `xlsx`: the users came from `worksheet` of an Excel workbook; its failed rows are offered as errors.xlsx too. */
+  fileFormat: 'csv' | 'xlsx';
+  worksheet?: string;
   settings: ImportSettings;
   /** `restored`, `removed` and `conflicts` are an undo job's, one per change record it walked. */
   counts: { total: number; processed: number; created: number; updated: number; unchanged: number; failed: number; invited: number; restored?: number; removed?: number; conflicts?: number };
@@ -60,6 +63,8 @@ export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobVie
     undoneBy: job.undoneBy ? String(job.undoneBy) : null,
     status: job.status,
     fileName: job.fileName,
+    fileFormat: job.fileFormat === 'xlsx' ? 'xlsx' : 'csv',
+    ...(job.worksheet && { worksheet: job.worksheet.name }),
     settings: importSettingsOf(job.settings),
     counts,
     progress,

@@ -25,7 +25,7 @@ const SAVE_AS = /Save As|CSV UTF-8/;
 
 describe('files that are not CSV text are refused at the door', () => {
   test.each<[string, number, string, Buffer, RegExp]>([
-    ['an .xlsx workbook (zip magic bytes) named users.csv', 415, 'not_csv', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.from('[Content_Types].xml')]), SAVE_AS],
+    ['a zip that is no readable workbook (zip magic bytes, then junk) named users.csv', 422, 'unreadable_workbook', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.from('[Content_Types].xml')]), SAVE_AS],
     ['an old .xls workbook (OLE magic bytes)', 415, 'not_csv', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]), SAVE_AS],
     ['UTF-16 little-endian with a BOM ("Unicode Text")', 415, 'not_csv', utf16(CSV, true), /UTF-16/],
     ['UTF-16 big-endian with a BOM', 415, 'not_csv', utf16(CSV, true, true), /UTF-16/],

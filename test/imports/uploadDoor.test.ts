@@ -19,7 +19,7 @@ async function expectNothingKept() {
 
 describe('the door check of an upload', () => {
   test.each([
-    ['an Excel workbook', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), 415, 'not_csv', 'Save As'],
+    ['a damaged Excel workbook (zip magic bytes only)', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), 422, 'unreadable_workbook', 'save it again'],
     ['a binary file', Buffer.from([0x00, 0x01, 0x02, 0x03, 0x45, 0x6d]), 415, 'not_csv', 'Save As'],
     ['an empty file', Buffer.alloc(0), 400, 'empty_file', 'empty'],
     ['a header without rows', Buffer.from('Email,Username\r\n'), 400, 'no_rows', 'no users'],

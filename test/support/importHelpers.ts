@@ -8,11 +8,37 @@ export interface UploadSettings {
   dryRun?: boolean;
 }
 
+const WORKBOOK_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 /** POSTs a CSV (text or raw bytes) as the admin page would: multipart, settings as text fields. */
 export function uploadCsv(service: TestService, content: string | Buffer, settings: UploadSettings = {}, fileName = 'users.csv') {
   const request = service.asAdmin().post('/api/imports');
   for (const [name, value] of Object.entries(settings)) request.field(name, String(value));
-  return request.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), { filename: fileName, contentType: 'text/csv' });
+  const contentType = fileName.endsWith('.xlsx') ? WORKBOOK_TYPE : 'text/csv';
+  return request.attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'), { filename: fileName, contentType });
+}
+
+/** POSTs an Excel workbook as the admin page would. */
+export function uploadWorkbook(service: TestService, workbook: Buffer, settings: UploadSettings = {}, fileName = 'users.xlsx') {
+  return uploadCsv(service, workbook, settings, fileName);
+}
+
+/** Uploads a workbook, expects the 202, and waits for the job to end. */
+export async function importWorkbook(service: TestService, workbook: Buffer, settings: UploadSettings = {}) {
+  const response = await uploadWorkbook(service, workbook, settings);
+  if (response.status !== 202) throw new Error(`upload answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return waitForImport(service, response.body.id);
+}
+
+/** A download's raw bytes (a workbook, a CSV). */
+export async function downloadBytes(service: TestService, path: string): Promise<Buffer> {
+  const response = await service.asAdmin().get(path).buffer(true).parse((res, done) => {
+    const parts: Buffer[] = [];
+    res.on('data', (part: Buffer) => parts.push(part));
+    res.on('end', () => done(null, Buffer.concat(parts)));
+  });
+  if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${String(response.body)}`);
+  return response.body as Buffer;
 }
 
 
