@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import multer from 'multer';
 import { AppError, invalidInput } from '../../shared/platform/appError';
-import { errorReportCsv } from '../../shared/imports/errorReport';
+import { errorReportCsv, errorReportWorkbook } from '../../shared/imports/errorReport';
+import { WORKBOOK_CONTENT_TYPE } from '../../shared/workbook/workbookWriter';
 import { changesCsv, listImportChanges } from '../../shared/imports/importChanges';
 import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImportJob, runDryRunForReal } from '../../shared/imports/importJobs';
 import { startImport } from '../../shared/imports/startImport';
@@ -21,7 +22,7 @@ export function importRoutes(runtime: ApiRuntime): Router {
   const enqueueImport = enqueueImportOn(runtime.importQueue);
 
   router.post('/imports', requireRole('admin'), requireMultipart, upload.single('file'), async (req, res) => {
-    if (!req.file) throw invalidInput('missing_file', 'Attach the CSV file as the multipart field "file".');
+    if (!req.file) throw invalidInput('missing_file', 'Attach the CSV file or Excel workbook (.xlsx) as the multipart field "file".');
     const stored = req.file as unknown as StoredUpload & Express.Multer.File;
     const view = await startImport(
       { fileId: stored.fileId, fileName: stored.originalname, size: stored.size, head: stored.head, headIsWholeFile: stored.size <= HEAD_BYTES },
@@ -46,6 +47,13 @@ export function importRoutes(runtime: ApiRuntime): Router {
     const report = errorReportCsv(job);
     res.type('text/csv; charset=utf-8').attachment(`${baseName(job.fileName)}-errors.csv`);
     await pipeline(Readable.from(report), res);
+  });
+
+  router.get('/imports/:id/errors.xlsx', requireRole('support'), async (req, res) => {
+    const job = await getImportJob(req.params.id as string);
+    const report = errorReportWorkbook(job);
+    res.type(WORKBOOK_CONTENT_TYPE).attachment(`${baseName(job.fileName)}-errors.xlsx`);
+    await pipeline(report, res);
   });
 
   router.get('/imports/:id/changes', requireRole('support'), async (req, res) => {

@@ -29,7 +29,11 @@ export const openapiDocument = {
   paths: {
     '/api/imports': {
       post: {
-        summary: 'Upload a CSV and queue its import (admin)',
+        summary: 'Upload a CSV file or an Excel workbook (.xlsx) and queue its import (admin)',
+        description:
+          'A workbook is read from its one sheet with data (or, of several, the one whose row 1 has the user columns), each cell as the text Excel shows. ' +
+          'Refused with nothing queued: 415 `encrypted_workbook`, `old_workbook` (.xls), `macro_workbook` (.xlsm), `not_a_workbook`, `not_csv`; ' +
+          '422 `unreadable_workbook`, `workbook_expands_too_far` (a zip bomb); 400 `empty_file`, `no_rows`, `missing_header`, `invalid_columns`, `several_sheets`.',
         requestBody: {
           required: true,
           content: {
@@ -48,7 +52,7 @@ export const openapiDocument = {
             },
           },
         },
-        responses: { '202': jobResponse('Queued; `Location` names the job'), ...errors(400, 401, 403, 413, 415) },
+        responses: { '202': jobResponse('Queued; `Location` names the job'), ...errors(400, 401, 403, 413, 415, 422) },
       },
       get: {
         summary: 'List imports, newest first',
@@ -71,6 +75,17 @@ export const openapiDocument = {
         summary: 'Failed rows as CSV, re-uploadable after fixing; for an undo job, its conflicts and failures, one line per field left as it is',
         parameters: [idParam],
         responses: { '200': csvResponse('Original columns plus Error'), ...errors(401, 404), '410': uploadDeleted },
+      },
+    },
+    '/api/imports/{id}/errors.xlsx': {
+      get: {
+        summary: 'The same report as errors.csv, as an Excel workbook whose cells are all text; fixed in Excel, it uploads as it is',
+        parameters: [idParam],
+        responses: {
+          '200': { description: 'Original columns plus Error', content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } } } },
+          ...errors(401, 404),
+          '410': uploadDeleted,
+        },
       },
     },
     '/api/imports/{id}/changes': {
@@ -252,6 +267,8 @@ export const openapiDocument = {
           undoneBy: { type: ['string', 'null'], description: 'On an import: the undo job that takes (or took) it back' },
           status: { type: 'string', enum: [...IMPORT_STATUSES] },
           fileName: { type: 'string' },
+          fileFormat: { enum: ['csv', 'xlsx'], description: '`xlsx`: an Excel workbook, read from `worksheet`' },
+          worksheet: { type: 'string', description: 'Workbooks only: the name of the sheet the users were read from' },
           settings: {
             type: 'object',
             properties: { sendInvitations: { type: 'boolean' }, groupsMode: { enum: ['add', 'replace'] }, rolesMode: { enum: ['add', 'replace'] }, dryRun: { type: 'boolean' } },

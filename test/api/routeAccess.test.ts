@@ -13,6 +13,7 @@ const ROUTES: Array<[Method, string, 'admin' | 'support']> = [
   ['get', '/api/imports', 'support'],
   ['get', `/api/imports/${someId}`, 'support'],
   ['get', `/api/imports/${someId}/errors.csv`, 'support'],
+  ['get', `/api/imports/${someId}/errors.xlsx`, 'support'],
   ['post', `/api/imports/${someId}/retry`, 'support'],
   ['post', `/api/imports/${someId}/cancel`, 'support'],
   ['post', `/api/imports/${someId}/undo`, 'admin'],

@@ -220,7 +220,7 @@ describeInBrowser('admin page, signed in with an admin key', () => {
     expect(await UserModel.countDocuments({ usernameKey: 'keyboard' })).toBe(0);
     await tabTo(page, 'upload-another');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: '1. Select CSV file' }).waitFor();
+    await page.getByRole('heading', { name: '1. Select file' }).waitFor();
     await page.close();
   });
 });

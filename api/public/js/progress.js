@@ -139,7 +139,8 @@ export function createJobPanel(container, { level = 4 } = {}) {
     parts.cancel.hidden = ended;
     parts.cancel.disabled = Boolean(job.cancelRequested);
     parts.download.hidden = reported === 0;
-    parts.download.textContent = undoJob ? 'Download conflicts and failures' : 'Download failed rows';
+    // A workbook's failed rows come back as a workbook, so Excel opens them with the IDs intact.
+    parts.download.textContent = undoJob ? 'Download conflicts and failures' : job.fileFormat === 'xlsx' ? 'Download failed rows (Excel)' : 'Download failed rows';
     parts.retryFailed.hidden = !ended || counts.failed === 0 || undoJob;
     parts.rerun.hidden = !ended || undoJob;
     const admin = document.body.dataset.role === 'admin';
@@ -212,7 +213,8 @@ export function createJobPanel(container, { level = 4 } = {}) {
     follow();
   }));
   parts.download.addEventListener('click', () => act(parts.download, async () => {
-    await downloadFile(`/api/imports/${encodeURIComponent(job.id)}/errors.csv`, job.kind === 'undo' ? 'undo-conflicts.csv' : 'failed-rows.csv');
+    const report = job.kind === 'undo' ? ['errors.csv', 'undo-conflicts.csv'] : job.fileFormat === 'xlsx' ? ['errors.xlsx', 'failed-rows.xlsx'] : ['errors.csv', 'failed-rows.csv'];
+    await downloadFile(`/api/imports/${encodeURIComponent(job.id)}/${report[0]}`, report[1]);
   }));
   parts.retryFailed.addEventListener('click', () => act(parts.retryFailed, () => startRetry({ only: 'failed' })));
   parts.rerun.addEventListener('click', () => act(parts.rerun, () => startRetry(undefined)));

@@ -92,7 +92,7 @@ export function setUpWizard() {
   fileForm.addEventListener('submit', (event) => {
     event.preventDefault();
     if (!file) {
-      fileProblem('Choose the .csv file to upload first.');
+      fileProblem('Choose the .csv or .xlsx file to upload first.');
       input.focus();
       return;
     }
