@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { ImportJobModel } from '../../shared/data/importJobModel';
-import { uploadWorkbook } from '../support/importHelpers';
+import { expectNothingKept, uploadWorkbook } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import {
   USER_HEADER,
@@ -21,14 +21,6 @@ beforeAll(async () => {
   service = await startTestService({});
 });
 afterAll(() => service.stop());
-
-async function expectNothingKept() {
-  expect(await ImportJobModel.countDocuments()).toBe(0);
-  const counts = await service.runtime.importQueue.getJobCounts();
-  expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(0);
-  expect(await mongoose.connection.db!.collection('uploads.files').countDocuments()).toBe(0);
-  expect(await mongoose.connection.db!.collection('uploads.chunks').countDocuments()).toBe(0);
-}
 
 const USERS = [USER_HEADER, ['ann', 'ann@example.com', 'Ann', 'Lee', 'A-1']];
 
@@ -56,7 +48,7 @@ describe('the door check of a workbook upload', () => {
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
     expect(response.body.error.message).toContain(hint);
-    await expectNothingKept();
+    await expectNothingKept(service);
   });
 
   test('When a workbook has a sheet of notes beside the sheet of users, then the users sheet is the one imported', async () => {
@@ -85,7 +77,7 @@ describe('the door check of a workbook upload', () => {
     expect(response.body.error.code).toBe('workbook_expands_too_far');
     expect(response.body.error.message).toContain('xl/worksheets/sheet1.xml');
     expect(inflated).toBeLessThan(16 * 1024 + mostInflated);
-    await expectNothingKept();
+    await expectNothingKept(service);
   });
 });
 

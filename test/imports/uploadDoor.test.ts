@@ -1,6 +1,5 @@
-import mongoose from 'mongoose';
 import { ImportJobModel } from '../../shared/data/importJobModel';
-import { uploadCsv } from '../support/importHelpers';
+import { expectNothingKept, uploadCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 
 let service: TestService;
@@ -9,13 +8,6 @@ beforeAll(async () => {
   service = await startTestService({ MAX_UPLOAD_MB: '1' });
 });
 afterAll(() => service.stop());
-
-async function expectNothingKept() {
-  expect(await ImportJobModel.countDocuments()).toBe(0);
-  const counts = await service.runtime.importQueue.getJobCounts();
-  expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(0);
-  expect(await mongoose.connection.db!.collection('uploads.files').countDocuments()).toBe(0);
-}
 
 describe('the door check of an upload', () => {
   test.each([
@@ -31,7 +23,7 @@ describe('the door check of an upload', () => {
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
     expect(response.body.error.message).toContain(hint);
-    await expectNothingKept();
+    await expectNothingKept(service);
   });
 
   test('When columns are unknown, then the refusal lists the accepted columns', async () => {
@@ -43,7 +35,7 @@ describe('the door check of an upload', () => {
     const response = await uploadCsv(service, 'Email\nann@example.com\n', { groupsMode: 'merge' as 'add' });
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain('groupsMode');
-    await expectNothingKept();
+    await expectNothingKept(service);
   });
 
   test('When the file is larger than MAX_UPLOAD_MB, then it is a 413 and nothing is kept', async () => {
@@ -52,7 +44,7 @@ describe('the door check of an upload', () => {
     const response = await uploadCsv(service, big);
     expect(response.status).toBe(413);
     expect(response.body.error.code).toBe('file_too_large');
-    await expectNothingKept();
+    await expectNothingKept(service);
   });
 
   test('When the body is not multipart, then it is a 415 that says how to send the file', async () => {
