@@ -174,9 +174,17 @@ export interface ImportView {
 
 /** Uploads a CSV text as a new import; returns its id. */
 export async function uploadCsv(call: BenchStack['call'], csv: string, name = 'bench.csv', fields: Record<string, string> = {}): Promise<string> {
+  return uploadFile(call, Buffer.from(csv), name, fields);
+}
+
+/** Uploads a CSV file or an .xlsx workbook (by its name) and returns the import's id. */
+export async function uploadFile(call: BenchStack['call'], bytes: Buffer, name: string, fields: Record<string, string> = {}): Promise<string> {
   const form = new FormData();
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
-  form.append('file', new Blob([csv], { type: 'text/csv' }), name);
-  const job = (await (await call('/api/imports', { method: 'POST', body: form })).json()) as { id: string };
+  const type = name.endsWith('.xlsx') ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+  form.append('file', new Blob([bytes], { type }), name);
+  const response = await call('/api/imports', { method: 'POST', body: form });
+  const job = (await response.json()) as { id: string; error?: unknown };
+  if (response.status !== 202) throw new Error(`upload of ${name} answered ${response.status}: ${JSON.stringify(job)}`);
   return job.id;
 }

@@ -4,8 +4,10 @@
  * papaparse + insertMany on the same file, indexes and MongoDB, in its own process), the
  * import's time and its ratio to the floor, the time per 1,000 rows at the start and at the end
  * of the apply pass, the change records the import wrote, each process's peak RSS (VmHWM), the
- * worker's peak event-loop delay, and each export's (CSV, then Excel workbook) rows/s and the
- * API's peak RSS during it.
+ * worker's peak event-loop delay, each export's (CSV, then Excel workbook) rows/s and the
+ * API's peak RSS during it, and then each export uploaded back unchanged (from the CSV, from
+ * the workbook, and from the workbook as Excel saves it, with shared strings): its time, its
+ * ratio to the CSV's, and the worker's and API's peak RSS.
  * Run: npm run bench -- [rows]
  * Figures only, no assertions: this machine is shared and noisy.
  */
@@ -13,9 +15,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { MongoClient, ObjectId } from 'mongodb';
 import { withDatabase } from './benchHttp';
-import { COMPILED, currentRssMb, peakRssMb, startBenchStack, uploadCsv, waitForImport } from './benchProcesses';
+import ExcelJS from 'exceljs';
+import Papa from 'papaparse';
+import { COMPILED, currentRssMb, peakRssMb, startBenchStack, uploadCsv, uploadFile, waitForImport } from './benchProcesses';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const ROOT = path.join(__dirname, '..');
@@ -59,16 +64,41 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     console.log(`worker event-loop delay peak during import: ${Number(readFileSync(probeFile, 'utf8')).toFixed(0)} ms`);
 
+    const exported: Record<string, Buffer> = {};
     for (const file of ['export.csv', 'export.xlsx']) {
       // Each export's peak is its own: the workbook's is not hidden under the CSV's or the upload's.
       const apiPeakBefore = resetPeakRss(api) ? `${currentRssMb(api)} MB at the start (peak reset)` : `${peakRssMb(api)} MB before`;
       const exportStarted = Date.now();
       const response = await call(`/api/users/${file}`);
-      let bytes = 0;
-      for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) bytes += part.length;
+      const parts: Buffer[] = [];
+      for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) parts.push(Buffer.from(part));
+      exported[file] = Buffer.concat(parts);
       const exportSeconds = (Date.now() - exportStarted) / 1000;
-      console.log(`${file}: ${(bytes / 1024 / 1024).toFixed(1)} MB in ${exportSeconds.toFixed(1)} s (${Math.round(ROWS / exportSeconds)} rows/s)`);
+      console.log(`${file}: ${(exported[file].length / 1024 / 1024).toFixed(1)} MB in ${exportSeconds.toFixed(1)} s (${Math.round(ROWS / exportSeconds)} rows/s)`);
       console.log(`api peak RSS during ${file}: ${peakRssMb(api)} MB (${apiPeakBefore})`);
+    }
+
+    // The exports uploaded back unchanged: the same rows, read from a CSV, from our workbook
+    // (inline strings) and from the workbook as Excel saves it (shared strings).
+    const uploads: [string, Buffer][] = [
+      ['users.csv', exported['export.csv']],
+      ['users.xlsx', exported['export.xlsx']],
+      ['users-excel.xlsx', await withSharedStrings(exported['export.csv'])],
+    ];
+    let csvSeconds = 0;
+    for (const [name, bytes] of uploads) {
+      const apiPeakBefore = resetPeakRss(api) ? '' : ' (peak not reset)';
+      const workerPeakBefore = resetPeakRss(worker) ? '' : ' (peak not reset)';
+      const uploadStarted = Date.now();
+      const reuploadId = await uploadFile(call, bytes, name);
+      const reupload = await waitForImport(call, reuploadId);
+      const seconds = (Date.now() - uploadStarted) / 1000;
+      if (name === 'users.csv') csvSeconds = seconds;
+      const ratio = name === 'users.csv' ? '' : `, ${(seconds / csvSeconds).toFixed(2)} × the CSV`;
+      console.log(
+        `import of the export from ${name} (${(bytes.length / 1024 / 1024).toFixed(1)} MB): ${reupload.status} in ${seconds.toFixed(1)} s (${Math.round(ROWS / seconds)} rows/s${ratio}), ` +
+          `counts ${JSON.stringify(reupload.counts)}; peak RSS: worker ${peakRssMb(worker)} MB${workerPeakBefore}, api ${peakRssMb(api)} MB${apiPeakBefore}`,
+      );
     }
   } finally {
     rmSync(csvFile, { force: true });
@@ -118,6 +148,20 @@ function describeRates(samples: { at: number; processed: number }[], total: numb
   const last = rate(total * 0.9, total);
   if (first === undefined || last === undefined) return 'too few polls to tell (the import was too quick)';
   return `first tenth ${first.toFixed(0)}, last tenth ${last.toFixed(0)} (last ÷ first ${(last / first).toFixed(2)})`;
+}
+
+/** The CSV's rows as Excel saves a workbook: a shared-strings table, one entry per distinct text. */
+async function withSharedStrings(csv: Buffer): Promise<Buffer> {
+  const rows = Papa.parse<string[]>(csv.toString('utf8').replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+  const chunks: Buffer[] = [];
+  const output = new PassThrough();
+  output.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useSharedStrings: true });
+  const sheet = workbook.addWorksheet('Users');
+  for (const row of rows) sheet.addRow(row.map((cell) => (cell === '' ? null : cell))).commit();
+  sheet.commit();
+  await workbook.commit();
+  return Buffer.concat(chunks);
 }
 
 function buildCsv(rows: number): string {
