@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { UserModel } from '../../shared/data/userModel';
-import { downloadBytes, exportCsv, importCsv, importWorkbook, uploadWorkbook, waitForImport } from '../support/importHelpers';
+import { downloadBytes, errorsCsv, exportCsv, importCsv, importWorkbook, uploadWorkbook, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { USER_HEADER, userWorkbook, workbookWithTypedCells } from '../support/workbookFiles';
 
@@ -55,6 +55,11 @@ describe('a workbook exported and uploaded again', () => {
     ];
     const first = await importWorkbook(service, await userWorkbook(rows));
     expect(first).toMatchObject({ status: 'completed_with_errors', counts: { created: 2, failed: 1 } });
+
+    // errors.csv keeps working for a workbook import.
+    const csvReport = (await errorsCsv(service, first.id)).replace(/^\uFEFF/, '').split('\r\n');
+    expect(csvReport[0]).toBe(`${USER_HEADER.join(',')},Error`);
+    expect(csvReport[1]).toMatch(/^bad,not-an-email,Bad,Email,E-2,"?Row 2: /);
 
     const report = await downloadBytes(service, `/api/imports/${first.id}/errors.xlsx`);
     const errors = new ExcelJS.Workbook();
