@@ -12,7 +12,8 @@ import { isFinalStatus } from '../shared/rules/importStatuses';
 
 export const COMPILED = process.env.BENCH_TSX !== '1';
 const ROOT = path.join(__dirname, '..');
-const KEY = 'bench-admin-key';
+export const BENCH_ADMIN_KEY = 'bench-admin-key';
+const KEY = BENCH_ADMIN_KEY;
 /** As the Dockerfile's NODE_OPTIONS and package.json's start scripts: keep the three in step. */
 export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=4';
 

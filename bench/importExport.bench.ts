@@ -7,7 +7,9 @@
  * worker's peak event-loop delay, each export's (CSV, then Excel workbook) rows/s and the
  * API's peak RSS during it, and then each export uploaded back unchanged (from the CSV, from
  * the workbook, and from the workbook as Excel saves it, with shared strings): its time, its
- * ratio to the CSV's, and the worker's and API's peak RSS.
+ * ratio to the CSV's, and the worker's and API's peak RSS; last, two zip bombs (2 GiB from 2 MB,
+ * size declared or not) at the door: the time to the refusal and the API's peak RSS, next to an
+ * upload of the same size refused for its columns.
  * Run: npm run bench -- [rows]
  * Figures only, no assertions: this machine is shared and noisy.
  */
@@ -17,10 +19,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { MongoClient, ObjectId } from 'mongodb';
+import { zipBomb } from '../test/support/workbookFiles';
 import { withDatabase } from './benchHttp';
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
-import { COMPILED, currentRssMb, peakRssMb, startBenchStack, uploadCsv, uploadFile, waitForImport } from './benchProcesses';
+import { BENCH_ADMIN_KEY, COMPILED, currentRssMb, peakRssMb, startBenchStack, uploadCsv, uploadFile, waitForImport } from './benchProcesses';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const ROOT = path.join(__dirname, '..');
@@ -100,6 +103,24 @@ async function main() {
           `counts ${JSON.stringify(reupload.counts)}; peak RSS: worker ${peakRssMb(worker)} MB${workerPeakBefore}, api ${peakRssMb(api)} MB${apiPeakBefore}`,
       );
     }
+
+    // Zip bombs at the door: the time to the refusal and what it costs the API, against an
+    // ordinary upload of the same size refused for its columns (the floor: receiving and storing it).
+    const floorBytes = Buffer.concat([Buffer.from('Shoe size\n'), Buffer.alloc(2_088_000, 'x\n')]);
+    const door = async (name: string, bytes: Buffer) => {
+      const peakBefore = resetPeakRss(api) ? `${currentRssMb(api)} MB at the start` : `${peakRssMb(api)} MB before (peak not reset)`;
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), name);
+      const doorStarted = performance.now();
+      // Not `call`, which throws on a refusal: here the refusal is the result.
+      const response = await fetch(`${stack.base}/api/imports`, { method: 'POST', body: form, headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } });
+      const body = (await response.json()) as { error?: { code?: string } };
+      const ms = performance.now() - doorStarted;
+      console.log(`door: ${name} (${(bytes.length / 2 ** 20).toFixed(1)} MB) answered ${response.status} ${body.error?.code} in ${ms.toFixed(0)} ms; api peak RSS ${peakRssMb(api)} MB (${peakBefore})`);
+    };
+    await door('floor.csv', floorBytes);
+    await door('bomb-declared.xlsx', await zipBomb({ declaredHonestly: true }));
+    await door('bomb-lying.xlsx', await zipBomb({ declaredHonestly: false }));
   } finally {
     rmSync(csvFile, { force: true });
     await stack.stop();
