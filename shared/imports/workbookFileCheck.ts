@@ -4,6 +4,7 @@ import { isBlankCells } from '../csv/csvRecords';
 import { DOOR_CHECK_MESSAGES } from '../rules/doorCheckMessages';
 import { resolveColumns } from '../rules/userColumns';
 import { compoundFileKind } from '../workbook/compoundFile';
+import { DOOR_CHECK_BUDGET } from '../workbook/workbookArchive';
 import type { WorksheetRef } from '../workbook/workbookLayout';
 import { openWorkbook, type OpenWorkbook } from '../workbook/workbookRecords';
 import { checkUserTable, headersOf } from './importFileCheck';
@@ -27,7 +28,7 @@ const ROWS_LOOKED_AT = 1_000;
  * first rows of each sheet, never a whole sheet.
  */
 export async function checkWorkbookFile(bytes: UploadByteRanges, customFields: CustomFields): Promise<CheckedWorkbook> {
-  const workbook = await openWorkbook(bytes);
+  const workbook = await openWorkbook(bytes, { inflateBudget: DOOR_CHECK_BUDGET });
   try {
     const tables = [];
     for (const sheet of workbook.layout.sheets) {
@@ -82,6 +83,6 @@ function userTableAmong(tables: SheetTable[], customFields: CustomFields): Sheet
   throw invalidInput(
     'several_sheets',
     DOOR_CHECK_MESSAGES.severalSheets(tables.map((table) => table.sheet.name)),
-    { sheets: tables.map((table) => table.sheet.name) },
+    { sheetCount: tables.length, sheets: tables.slice(0, 10).map((table) => table.sheet.name) },
   );
 }

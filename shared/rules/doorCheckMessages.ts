@@ -6,6 +6,12 @@ const SAVE_AS_CSV = 'In Excel use File > Save As > "CSV UTF-8 (Comma delimited) 
 const SAVE_AS_CSV_LOWER = 'save it as "CSV UTF-8 (Comma delimited) (*.csv)" and upload that.';
 const SAVE_AS_XLSX_OR_CSV = 'In Excel use File > Save As > "Excel Workbook (*.xlsx)" or "CSV UTF-8 (Comma delimited) (*.csv)" and upload that file.';
 
+/** Sheet names for a message: the first ten, then how many more, so a message stays readable. */
+function namesOf(sheets: readonly string[]): string {
+  const named = sheets.slice(0, 10).map((name) => `"${name}"`).join(', ');
+  return sheets.length > 10 ? `${named} and ${sheets.length - 10} more` : named;
+}
+
 export const DOOR_CHECK_MESSAGES = {
   empty: 'The file is empty. Export your users first, edit that file and upload it.',
   notWorkbook: `This is a zip file but not an Excel workbook (.xlsx). ${SAVE_AS_XLSX_OR_CSV}`,
@@ -20,7 +26,9 @@ export const DOOR_CHECK_MESSAGES = {
   workbookMissingHeader: (sheet: string) =>
     `Row 1 of the sheet "${sheet}" must be the header (Email, Username, First Name, ...). Export your users as a workbook to get a sheet with the right header.`,
   severalSheets: (sheets: readonly string[]) =>
-    `The workbook has ${sheets.length} sheets with data (${sheets.map((name) => `"${name}"`).join(', ')}) and it is not clear which one holds the users: more than one, or none, has the user columns in row 1. Keep only the users' sheet (delete the others, or move them to another workbook) and upload it again.`,
+    `The workbook has ${sheets.length} sheets with data (${namesOf(sheets)}) and it is not clear which one holds the users: more than one, or none, has the user columns in row 1. Keep only the users' sheet (delete the others, or move them to another workbook) and upload it again.`,
+  workbookTooMuchToCheck: (megabytes: number) =>
+    `This workbook is not read: finding the header row of its sheets would mean reading more than ${megabytes} MB of it, which a workbook of users never needs (it has very many sheets, or sheets with a great deal before their first row). Keep the users on one sheet, delete the others, and upload it again, or ${SAVE_AS_CSV_LOWER}`,
   utf16: `The file is saved as UTF-16 ("Unicode Text"), which is not supported. ${SAVE_AS_CSV}`,
   binary: `The file is not text: it contains binary data. ${SAVE_AS_CSV}`,
   missingHeader: 'The first line of the file must be the header (Email, Username, First Name, ...). Export your users to get a file with the right header.',

@@ -17,6 +17,9 @@ describe('a number cell reads as Excel shows it', () => {
     ['negative zero reads as 0', '-0', '0'],
     ['a fraction without a leading digit reads with one', '.5', '0.5'],
     ['a stored value that is not a number is shown as it is', 'abc', 'abc'],
+    ['the largest double reads in its 309 digits', '1.7976931348623157E+308', `179769313486232${'0'.repeat(294)}`],
+    ['an exponent no double holds (1e999999999) is kept as written, never a billion zeros', '1e999999999', '1e999999999'],
+    ['a negative exponent below any double (1e-999999999) reads as 0', '1e-999999999', '0'],
   ])('%s', (_behaviour, stored, shown) => {
     expect(numberText(stored)).toBe(shown);
   });

@@ -62,6 +62,9 @@ export function numberText(stored: string): string {
   const text = stored.trim();
   const match = STORED_NUMBER.exec(text);
   if (!match || (match[2] === '' && (match[3] ?? '') === '')) return text;
+  // A double holds nothing past ±1.8e308: a larger exponent is no number Excel stored, and
+  // written out in digits it would be a string of any length. Kept as it was written.
+  if (!Number.isFinite(Number(text))) return text;
   const negative = match[1] === '-';
   let digits = `${match[2]}${match[3] ?? ''}`;
   // Where the decimal point falls, counted in digits from the left of `digits`.
@@ -79,7 +82,8 @@ export function numberText(stored: string): string {
     }
   }
   digits = digits.replace(/0+$/, '');
-  if (digits === '') return '0';
+  // Below a double's smallest (about 5e-324) a stored number is 0.
+  if (digits === '' || Number(text) === 0) return '0';
   let plain: string;
   if (point <= 0) plain = `0.${'0'.repeat(-point)}${digits}`;
   else if (point >= digits.length) plain = `${digits}${'0'.repeat(point - digits.length)}`;

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { AppError } from '../platform/appError';
 import { workbookBytesInflated } from '../platform/metrics';
@@ -37,9 +38,16 @@ export class WorkbookArchive {
   private constructor(
     private readonly zip: yauzl.ZipFile,
     private readonly entries: Map<string, yauzl.Entry>,
+    /** Bytes all reads together may still inflate; unlimited for an import, which reads what it must. */
+    private budget: number,
   ) {}
 
-  static async open(bytes: UploadByteRanges): Promise<WorkbookArchive> {
+  /**
+   * `inflateBudget`: the door check reads the start of every sheet, so a small file listing many
+   * sheets (or one sheet many times) could make it inflate gigabytes of parts each under the
+   * expansion check's notice; past the budget it stops and refuses.
+   */
+  static async open(bytes: UploadByteRanges, { inflateBudget = Infinity }: { inflateBudget?: number } = {}): Promise<WorkbookArchive> {
     let zip: yauzl.ZipFile;
     try {
       zip = await openZip(new UploadReader(bytes), bytes.size);
@@ -50,14 +58,17 @@ export class WorkbookArchive {
     try {
       if (zip.entryCount > MAX_PARTS) throw new AppError('unsupported_media_type', 'not_a_workbook', DOOR_CHECK_MESSAGES.notWorkbook);
       for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
-        // Part names are case-insensitive in a workbook's package (ECMA-376 Part 2, 9.1.1.1).
-        entries.set(entry.fileName.toLowerCase(), entry);
+        // Part names are case-insensitive in a workbook's package (ECMA-376 Part 2, 9.1.1.1), and
+        // unique: of two parts with one name, Excel would show one and an import read the other.
+        const name = entry.fileName.toLowerCase();
+        if (entries.has(name)) throw damagedPart('This workbook', `it holds two parts named ${entry.fileName}.`);
+        entries.set(name, entry);
       }
     } catch (error) {
       zip.close();
       throw error instanceof AppError ? error : unreadable(error);
     }
-    return new WorkbookArchive(zip, entries);
+    return new WorkbookArchive(zip, entries, inflateBudget);
   }
 
   has(part: string): boolean {
@@ -88,9 +99,13 @@ export class WorkbookArchive {
     } catch (error) {
       throw unreadable(error);
     }
+    let crc = 0;
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         workbookBytesInflated.inc(chunk.length);
+        this.budget -= chunk.length;
+        if (this.budget < 0) throw tooMuchToCheck();
+        crc = zlib.crc32(chunk, crc);
         yield chunk;
       }
     } catch (error) {
@@ -100,6 +115,8 @@ export class WorkbookArchive {
     } finally {
       stream.destroy();
     }
+    // yauzl checks sizes, not checksums: a part changed after it was zipped reads as damaged.
+    if (crc >>> 0 !== entry.crc32 >>> 0) throw damagedPart(`The part ${entry.fileName}`, 'its checksum does not match its contents.');
   }
 
   /** A small part (workbook.xml, relationships) whole, as text. */
@@ -117,6 +134,13 @@ export class WorkbookArchive {
 function expandsTooFar(uncompressedSize: number, compressedSize: number): boolean {
   return uncompressedSize > SMALL_PART_BYTES && uncompressedSize > MAX_EXPANSION * Math.max(compressedSize, 1);
 }
+
+function tooMuchToCheck(): AppError {
+  return new AppError('unprocessable', 'workbook_too_much_to_check', DOOR_CHECK_MESSAGES.workbookTooMuchToCheck(DOOR_CHECK_BUDGET / 2 ** 20));
+}
+
+/** What the door check of one upload may inflate in all: a workbook of users needs a few MB. */
+export const DOOR_CHECK_BUDGET = 64 * 2 ** 20;
 
 function expanding(part: string): AppError {
   return new AppError('unprocessable', 'workbook_expands_too_far', DOOR_CHECK_MESSAGES.expandingWorkbook(part, MAX_EXPANSION));

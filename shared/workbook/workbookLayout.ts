@@ -2,6 +2,7 @@ import path from 'node:path/posix';
 import { AppError } from '../platform/appError';
 import { DOOR_CHECK_MESSAGES } from '../rules/doorCheckMessages';
 import type { WorkbookArchive } from './workbookArchive';
+import { damagedPart } from './workbookReadError';
 import { localName, partParser } from './workbookXml';
 
 export interface WorksheetRef {
@@ -53,7 +54,10 @@ export async function readWorkbookLayout(archive: WorkbookArchive): Promise<Work
     }
     const rel = targets.get(element.attributes['r:id'] ?? attributeEndingWith(element.attributes, ':id') ?? '');
     const hidden = element.attributes.state === 'hidden' || element.attributes.state === 'veryHidden';
-    if (rel && WORKSHEET.test(rel.type) && !hidden && archive.has(rel.target)) sheets.push({ name: element.attributes.name ?? '', part: rel.target });
+    if (!rel || !WORKSHEET.test(rel.type) || hidden) continue;
+    if (!archive.has(rel.target)) throw damagedPart(`The sheet "${element.attributes.name ?? ''}"`, `its part ${rel.target} is missing.`);
+    // A sheet listed twice is one sheet: reading it twice would only double the work.
+    if (!sheets.some((sheet) => sheet.part.toLowerCase() === rel.target.toLowerCase())) sheets.push({ name: element.attributes.name ?? '', part: rel.target });
   }
   const partOf = (type: RegExp) => rels.find((rel) => type.test(rel.type) && archive.has(rel.target))?.target;
   return { sheets, sharedStringsPart: partOf(SHARED_STRINGS), stylesPart: partOf(STYLES), date1904 };

@@ -20,8 +20,8 @@ export interface OpenWorkbook {
   close(): void;
 }
 
-export async function openWorkbook(bytes: UploadByteRanges): Promise<OpenWorkbook> {
-  const archive = await WorkbookArchive.open(bytes);
+export async function openWorkbook(bytes: UploadByteRanges, options: { inflateBudget?: number } = {}): Promise<OpenWorkbook> {
+  const archive = await WorkbookArchive.open(bytes, options);
   try {
     const layout = await readWorkbookLayout(archive);
     const formats = await readCellFormats(layout.stylesPart ? archive.read(layout.stylesPart) : undefined);

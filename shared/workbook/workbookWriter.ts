@@ -1,5 +1,6 @@
 import type { PassThrough, Writable } from 'node:stream';
 import type ExcelJS from 'exceljs';
+import { escapeOoxml } from './workbookXml';
 
 export const WORKBOOK_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -34,7 +35,7 @@ export async function writeTextWorkbook(output: PassThrough, { sheetName, header
   const firstRows = first.done ? [] : first.value;
   // Set before the first row is committed: a streamed sheet writes its columns then.
   sheet.columns = columnWidths(header, firstRows).map((width) => ({ width, style: { numFmt: TEXT_FORMAT } }));
-  const headerRow = sheet.addRow([...header]);
+  const headerRow = sheet.addRow(header.map(escapeOoxml));
   headerRow.font = { bold: true };
   headerRow.commit();
   for (const cells of firstRows) addRow(sheet, cells);
@@ -55,7 +56,7 @@ async function nextBatchWhenCaughtUp(sheet: ExcelJS.Worksheet, output: Writable,
 
 /** A blank CSV cell is a blank cell, not an empty text: Excel treats the two differently (ISBLANK, Go To Blanks). */
 function addRow(sheet: ExcelJS.Worksheet, cells: readonly string[]): void {
-  sheet.addRow(cells.map((cell) => (cell === '' ? null : cell))).commit();
+  sheet.addRow(cells.map((cell) => (cell === '' ? null : escapeOoxml(cell)))).commit();
 }
 
 /**

@@ -61,7 +61,23 @@ export function localName(name: string): string {
   return colon === -1 ? name : name.slice(colon + 1);
 }
 
-/** Decodes the _xHHHH_ escapes OOXML uses for characters XML cannot carry (e.g. _x000D_). */
+/**
+ * Decodes the _xHHHH_ escapes OOXML uses for characters XML cannot carry (e.g. _x000D_). An
+ * escape may name half of a surrogate pair, which is no character: it becomes U+FFFD, which the
+ * row rules refuse as unreadable text, as they do in a CSV.
+ */
 export function unescapeOoxml(text: string): string {
-  return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_all, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
+  if (!text.includes('_x')) return text;
+  return text.replace(/_x([0-9A-Fa-f]{4})_/g, (_all, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(LONE_SURROGATE, '\uFFFD');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The inverse, for text written into a workbook: a `_` that starts what reads as an escape is
+ * itself escaped (`_x005F_`), as Excel does, so `_x0041_` in a name comes back as `_x0041_`,
+ * not as `A`.
+ */
+export function escapeOoxml(text: string): string {
+  return text.includes('_x') ? text.replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_') : text;
 }

@@ -140,6 +140,9 @@ describe('the rows of a sheet', () => {
     ['an empty part', '', /damaged/],
     ['a cell reference without column letters', sheet('<row r="1"><c r="12" t="str"><v>a</v></c></row>'), /a cell has the reference "12", which names no column/],
     ['a shared string index that is no number', sheet('<row r="1"><c t="s"><v>x</v></c></row>'), /row 1 refers to the shared string "x"/],
+    ['a row numbered past Excel\'s last (3,000,000 blank rows to walk in a 2 KB file)', sheet('<row r="1"><c t="str"><v>a</v></c></row><row r="3000000"><c t="str"><v>b</v></c></row>'), /a row has the number "3000000", and Excel numbers rows from 1 to 1048576/],
+    ['a row 0 (it would push the header down)', sheet('<row r="0"><c t="str"><v>a</v></c></row>'), /a row has the number "0"/],
+    ['a row number that is no number', sheet('<row r="x1"><c t="str"><v>a</v></c></row>'), /a row has the number "x1"/],
   ])('%s is refused, naming the part', async (_what, xml, problem) => {
     const read = readRows(xml, ['a']);
     await expect(read).rejects.toBeInstanceOf(WorkbookReadError);

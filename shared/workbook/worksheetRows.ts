@@ -19,6 +19,8 @@ export interface SheetContext {
   part?: string;
 }
 
+/** Excel's last row. */
+const MAX_ROWS = 1_048_576;
 /** Excel's last column, XFD: a cell beyond it is no cell Excel could have written. */
 const MAX_COLUMNS = 16384;
 const CELL_TYPES = new Set<string>(['n', 's', 'str', 'inlineStr', 'b', 'e', 'd']);
@@ -69,8 +71,11 @@ export async function* readWorksheetRows(xml: AsyncIterable<Buffer>, context: Sh
     if (name === 'sheetData') inSheetData = true;
     else if (!inSheetData) return;
     else if (name === 'row') {
-      const r = Number(tag.attributes.r);
-      lastRow = Number.isInteger(r) && r > lastRow ? r : lastRow + 1;
+      const r = tag.attributes.r === undefined ? lastRow + 1 : Number(tag.attributes.r);
+      // Rows are numbered 1 to 1,048,576 in Excel. A row 3,000,000 in a 2 KB file would have
+      // the import walk millions of blank rows; a row 0 would push the header down.
+      if (!Number.isInteger(r) || r < 1 || r > MAX_ROWS) throw damagedPart(what, `a row has the number "${String(tag.attributes.r).slice(0, 20)}", and Excel numbers rows from 1 to ${MAX_ROWS}.`);
+      lastRow = r > lastRow ? r : lastRow + 1;
       row = { row: lastRow, cells: [], chars: 0, tooLong: false };
       lastColumn = -1;
     } else if (name === 'c' && row && !row.tooLong) {
