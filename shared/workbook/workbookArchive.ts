@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { AppError } from '../platform/appError';
+import { isDatabaseUnavailable } from '../data/databaseErrors';
 import { workbookBytesInflated } from '../platform/metrics';
 import { DOOR_CHECK_MESSAGES } from '../rules/doorCheckMessages';
 import type { UploadByteRanges } from '../data/uploadStore';
@@ -66,7 +67,7 @@ export class WorkbookArchive {
       }
     } catch (error) {
       zip.close();
-      throw error instanceof AppError ? error : unreadable(error);
+      throw unreadable(error);
     }
     return new WorkbookArchive(zip, entries, inflateBudget);
   }
@@ -147,8 +148,11 @@ function expanding(part: string): AppError {
 }
 
 /** A zip that cannot be read (damaged, cut off): the reason goes to the logs, the admin is told what to do. */
-function unreadable(error: unknown, part?: string): AppError {
+function unreadable(error: unknown, part?: string): Error {
   if (error instanceof AppError) return error;
+  // The bytes come from GridFS: MongoDB going away mid-read is an outage the import waits out
+  // and resumes from (imports/runImport.ts), as it does for a CSV, not a damaged workbook.
+  if (isDatabaseUnavailable(error)) return error as Error;
   return new AppError('unprocessable', 'unreadable_workbook', DOOR_CHECK_MESSAGES.unreadableWorkbook, {
     reason: (error as Error).message,
     ...(part && { part }),
