@@ -83,6 +83,17 @@ describe('the shared strings of a workbook', () => {
     await expect(read).rejects.toThrow('The workbook refers to shared string 5, which it does not have');
   });
 
+  test('a table holding more text than the limit is refused as too big, not held in memory', async () => {
+    const items = Array.from({ length: 100 }, (_, index) => `<si><t>${String(index).padStart(1000, 'x')}</t></si>`);
+    const strings = new SharedStrings(chunks(table(items), 4096), 50_000);
+    const read = strings.loadThrough(99);
+    await expect(read).rejects.toBeInstanceOf(WorkbookReadError);
+    await expect(read).rejects.toThrow(/hold more than 0 MB of text, far more than a workbook of users: save its users' sheet as "CSV UTF-8/);
+    const within = new SharedStrings(chunks(table(items.slice(0, 40)), 4096), 50_000);
+    await within.loadThrough(39);
+    expect(within.at(39)).toHaveLength(1000);
+  });
+
   test('a string not loaded yet is a mistake of the caller, not text', async () => {
     const strings = new SharedStrings(chunks(table(['<si><t>a</t></si>'])));
     expect(() => strings.at(0)).toThrow(RangeError);

@@ -4,6 +4,8 @@ import { localName, partParser, unescapeOoxml, type PartParser } from './workboo
 const STRINGS_PART = 'The shared strings part xl/sharedStrings.xml';
 const INITIAL_BYTES = 64 * 1024;
 const INITIAL_STRINGS = 1024;
+/** What the table may hold: held in memory, it must stay far below what a worker can spare. */
+export const MAX_TABLE_BYTES = 512 * 2 ** 20;
 
 /**
  * xl/sharedStrings.xml, read only as far as the sheet has referred to so far. A sheet written
@@ -25,7 +27,10 @@ export class SharedStrings {
   private count = 0;
   private reading: Promise<void> = Promise.resolve();
 
-  constructor(xml: AsyncIterable<Buffer>) {
+  constructor(
+    xml: AsyncIterable<Buffer>,
+    private readonly maxBytes = MAX_TABLE_BYTES,
+  ) {
     this.source = xml;
   }
 
@@ -120,6 +125,12 @@ export class SharedStrings {
 
   private append(text: string): void {
     const length = Buffer.byteLength(text, 'utf8');
+    // The table is held whole once read; a million users need about 70 MB of it.
+    if (this.usedBytes + length > this.maxBytes) {
+      throw new WorkbookReadError(
+        `The shared strings of this workbook hold more than ${Math.round(this.maxBytes / 2 ** 20)} MB of text, far more than a workbook of users: save its users' sheet as "CSV UTF-8 (Comma delimited) (*.csv)" and upload that.`,
+      );
+    }
     if (this.usedBytes + length > this.bytes.length) {
       const grown = Buffer.alloc(Math.max(this.bytes.length * 2, this.usedBytes + length));
       this.bytes.copy(grown, 0, 0, this.usedBytes);
