@@ -6,26 +6,12 @@
 import { changeRecordOf, groupNamesById, type FieldChange, type RecordingContext } from './changeRecords';
 import { planChunk, type ChunkContext, type ChunkRow, type FoundUser, type UserWrite } from './chunkPlan';
 import type { GroupsMode, RowCells } from './rowDecision';
+import { DEFAULT_ROLES, GROUPS, foundUser } from './rowDecision.fixtures';
 
 const IMPORT = 'import-1';
-const GROUPS = new Map([
-  ['Marketing', 'g-mkt'],
-  ['Sales', 'g-sales'],
-]);
-const DEFAULT_ROLES = ['Learner', 'Prizing User'];
 const RECORDING: RecordingContext = { importId: IMPORT, groupNamesById: groupNamesById(GROUPS) };
 
-const ANN: FoundUser = {
-  id: 'u-ann',
-  username: 'ann',
-  email: 'ann@example.com',
-  firstName: 'Ann',
-  groupIds: ['g-mkt'],
-  roles: DEFAULT_ROLES,
-  customFields: { jobtitle: 'Engineer' },
-  hasPassword: true,
-  passwordHash: 'hash-of-ann',
-};
+const ANN: FoundUser = foundUser();
 
 function row(cells: Partial<RowCells>): ChunkRow {
   const all: RowCells = { email: 'ann@example.com', username: 'ann', ...cells, custom: cells.custom ?? {} };
@@ -162,7 +148,11 @@ describe('the record of an updated user', () => {
 });
 
 test('groupNamesById inverts the directory\'s names by id', () => {
-  expect(groupNamesById(GROUPS)).toEqual(new Map([
+  const directory = new Map([
+    ['Marketing', 'g-mkt'],
+    ['Sales', 'g-sales'],
+  ]);
+  expect(groupNamesById(directory)).toEqual(new Map([
     ['g-mkt', 'Marketing'],
     ['g-sales', 'Sales'],
   ]));

@@ -6,26 +6,11 @@
  */
 import { MAX_ROUNDS, addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, writeRefusalMessage, type ChunkContext, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from './chunkPlan';
 import type { RowCells } from './rowDecision';
+import { DEFAULT_ROLES, GROUPS, foundUser } from './rowDecision.fixtures';
 
 const IMPORT = 'import-1';
-const GROUPS = new Map([
-  ['Marketing', 'g-mkt'],
-  ['Sales', 'g-sales'],
-]);
-const DEFAULT_ROLES = ['Learner', 'Prizing User'];
 
-const ANN: FoundUser = {
-  id: 'u-ann',
-  username: 'ann',
-  email: 'ann@example.com',
-  firstName: 'Ann',
-  groupIds: ['g-mkt'],
-  roles: DEFAULT_ROLES,
-  externalId: 'EXT-ANN',
-  customFields: { jobtitle: 'Engineer' },
-  hasPassword: true,
-  passwordHash: 'hash-of-ann',
-};
+const ANN: FoundUser = foundUser({ externalId: 'EXT-ANN' });
 
 /** Data row `row` of the file, naming the user of `cells` (by username, else email). */
 function row(at: number, cells: Partial<RowCells> = {}, extra: Partial<ChunkRow> = {}): ChunkRow {

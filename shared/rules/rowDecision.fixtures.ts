@@ -1,10 +1,11 @@
 /**
- * What the rowDecision tests (rowDecision.*.test.ts) decide rows against: one directory, one
- * existing user, the rows that name her, and the row an export writes for a user. It lives here,
+ * What the row rules' tests (rowDecision.*, chunkPlan, changeRecords) decide rows against: one
+ * directory, one existing user, the rows that name her, and the row an export writes for a user. It lives here,
  * not in a test, so that every file reads the same fixtures, and is pure like its neighbours.
  */
 import { exportHeader, exportRow } from './exportRow';
 import { createRowBinder } from './rowBinder';
+import type { FoundUser } from './chunkPlan';
 import { decideRow, type DecisionContext, type ExistingUser, type RowCells } from './rowDecision';
 import { resolveColumns } from './userColumns';
 
@@ -41,6 +42,22 @@ export function existingUser(overrides: Partial<ExistingUser> = {}): ExistingUse
     roles: ['Admin', ...DEFAULT_ROLES],
     externalId: 'EXT-1',
     customFields: { jobtitle: 'Engineer' },
+    ...overrides,
+  };
+}
+
+/** Ann as a chunk's query finds her: a learner in Marketing with a password, no last name or external ID. */
+export function foundUser(overrides: Partial<FoundUser> = {}): FoundUser {
+  return {
+    id: 'u-ann',
+    username: 'ann',
+    email: 'ann@example.com',
+    firstName: 'Ann',
+    groupIds: ['g-mkt'],
+    roles: DEFAULT_ROLES,
+    customFields: { jobtitle: 'Engineer' },
+    hasPassword: true,
+    passwordHash: 'hash-of-ann',
     ...overrides,
   };
 }
