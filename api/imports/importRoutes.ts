@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import multer from 'multer';
@@ -7,7 +7,8 @@ import { errorReportCsv, errorReportWorkbook } from '../../shared/imports/errorR
 import { WORKBOOK_CONTENT_TYPE } from '../../shared/workbook/workbookWriter';
 import { changesCsv, listImportChanges } from '../../shared/imports/importChanges';
 import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImportJob, runDryRunForReal } from '../../shared/imports/importJobs';
-import { startImport } from '../../shared/imports/startImport';
+import { startImport, type UploadedFile } from '../../shared/imports/startImport';
+import { retryWithCorrections } from '../../shared/imports/correctFailedRows';
 import type { ApiRuntime } from '../../shared/platform/runtime';
 import { enqueueImportOn } from '../../shared/queues/queues';
 import { requireRole } from '../http/auth';
@@ -22,14 +23,8 @@ export function importRoutes(runtime: ApiRuntime): Router {
   const enqueueImport = enqueueImportOn(runtime.importQueue);
 
   router.post('/imports', requireRole('admin'), requireMultipart, upload.single('file'), async (req, res) => {
-    if (!req.file) throw invalidInput('missing_file', 'Attach the CSV file or Excel workbook (.xlsx) as the multipart field "file".');
-    const stored = req.file as unknown as StoredUpload & Express.Multer.File;
-    const view = await startImport(
-      { fileId: stored.fileId, fileName: stored.originalname, size: stored.size, head: stored.head, headIsWholeFile: stored.size <= HEAD_BYTES },
-      req.body ?? {},
-      req.apiRole ?? 'admin',
-      enqueueImport,
-    );
+    const file = uploadedFile(req, 'Attach the CSV file or Excel workbook (.xlsx) as the multipart field "file".');
+    const view = await startImport(file, req.body ?? {}, req.apiRole ?? 'admin', enqueueImport);
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 
@@ -71,8 +66,13 @@ export function importRoutes(runtime: ApiRuntime): Router {
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 
-  router.post('/imports/:id/retry', requireRole('support'), async (req, res) => {
-    const view = await retryImportJob(req.params.id as string, req.body, req.apiRole ?? 'support', enqueueImport);
+  // JSON (or no body): run the stored file again. Multipart: the failed rows file, corrected.
+  router.post('/imports/:id/retry', requireRole('support'), onlyIfMultipart(upload.single('file')), async (req, res) => {
+    const id = req.params.id as string;
+    const role = req.apiRole ?? 'support';
+    const view = req.is('multipart/form-data')
+      ? await retryWithCorrections(id, uploadedFile(req, 'Attach the corrected failed rows file (CSV or .xlsx) as the multipart field "file".'), req.body ?? {}, role, enqueueImport)
+      : await retryImportJob(id, req.body, { role, name: role }, enqueueImport);
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 
@@ -81,6 +81,17 @@ export function importRoutes(runtime: ApiRuntime): Router {
   });
 
   return router;
+}
+
+/** The file multer streamed into GridFS, as the use cases take an upload. */
+function uploadedFile(req: Request, missing: string): UploadedFile {
+  if (!req.file) throw invalidInput('missing_file', missing);
+  const stored = req.file as unknown as StoredUpload & Express.Multer.File;
+  return { fileId: stored.fileId, fileName: stored.originalname, size: stored.size, head: stored.head, headIsWholeFile: stored.size <= HEAD_BYTES };
+}
+
+function onlyIfMultipart(readUpload: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.is('multipart/form-data') ? readUpload(req, res, next) : next());
 }
 
 function requireMultipart(req: Request, _res: unknown, next: () => void): void {

@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 import { IMPORT_STATUSES } from '../rules/importStatuses';
+import type { FailureCauseCount } from '../rules/failureCauses';
 
 export { FINAL_STATUSES, IMPORT_STATUSES, type ImportStatus } from '../rules/importStatuses';
 
@@ -66,6 +67,11 @@ const importJobSchema = new Schema(
     retryOf: { type: Schema.Types.ObjectId, default: null },
     /** With `retryOf`: re-run only the rows that failed in that job. */
     onlyFailedRows: { type: Boolean, default: false },
+    /**
+     * The file is that import's failed rows file, corrected: each row is applied only as the
+     * correction of one of its failed rows (rules/failedRowCorrections.ts).
+     */
+    correctsImport: { type: Schema.Types.ObjectId, default: null },
     cancelRequested: { type: Boolean, default: false },
     requestedBy: { type: String },
     failureReason: { type: String },
@@ -81,6 +87,17 @@ const importJobSchema = new Schema(
     },
     /** Times BullMQ failed this import's queue job and a recovery round queued it again. */
     recoveries: { type: Number, default: 0 },
+    /**
+     * An ended import's failed rows counted per cause (data/failureCauseCounts.ts), filled the
+     * first time its report is read.
+     */
+    failureCauses: {
+      type: new Schema(
+        { shown: { type: [new Schema({ cause: String, rows: Number }, { _id: false })], default: [] }, more: { type: Number, default: 0 } },
+        { _id: false },
+      ),
+      default: undefined,
+    },
     /** The stored upload was deleted (UPLOAD_RETENTION_DAYS): retry and errors.csv are gone. */
     fileDeletedAt: { type: Date, default: null },
   },
@@ -91,7 +108,13 @@ importJobSchema.index({ createdAt: -1, _id: -1 }, { name: 'newest_first' });
 importJobSchema.index({ status: 1 }, { name: 'status' });
 importJobSchema.index({ fileId: 1 }, { name: 'file' });
 
-export type ImportJobDocument = InferSchemaType<typeof importJobSchema> & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+export type ImportJobDocument = Omit<InferSchemaType<typeof importJobSchema>, 'failureCauses'> & {
+  _id: Types.ObjectId;
+  createdAt: Date;
+  updatedAt: Date;
+  /** As lean() reads it back: plain arrays, not mongoose's document arrays. */
+  failureCauses?: { shown: FailureCauseCount[]; more: number } | null;
+};
 export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');
 
 /** The stored upload a job reads, as another job on the same file (a retry, a run for real, an undo) copies it. */

@@ -2,6 +2,7 @@ import type { ObjectId } from 'mongodb';
 import { FINAL_STATUSES, ImportJobModel, type ImportStatus } from './importJobModel';
 import { ImportRowErrorModel } from './importRowErrorModel';
 import type { ChunkOutcome, RowFailure } from '../rules/chunkPlan';
+import { causesOf, messagesOf } from '../rules/failureCauses';
 
 /** What every chunk adds to a job's counts. */
 export interface ChunkCounts {
@@ -36,7 +37,7 @@ export async function recordFailures(
     failures.map((failure) => ({
       updateOne: {
         filter: { importId, row: failure.row },
-        update: { $set: { cells: withoutPassword(failure.record, passwordColumn), messages: failure.messages } },
+        update: { $set: { cells: withoutPassword(failure.record, passwordColumn), messages: messagesOf(failure.problems), causes: causesOf(failure.problems) } },
         upsert: true,
       },
     })),

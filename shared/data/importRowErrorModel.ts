@@ -9,6 +9,8 @@ const importRowErrorSchema = new Schema(
     /** The row's cells in file column order, password blanked. */
     cells: { type: [String], required: true },
     messages: { type: [String], required: true },
+    /** What the failure is counted under (rules/failureCauses.ts); rows recorded before causes existed have none. */
+    causes: { type: [String], default: undefined },
   },
   { versionKey: false },
 );

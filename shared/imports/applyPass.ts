@@ -12,6 +12,7 @@ import type { RowBinder } from '../rules/rowBinder';
 import { readAhead } from '../platform/readAhead';
 import { lastRecordedRow } from '../data/importChangeStore';
 import { groupNamesById } from '../rules/changeRecords';
+import type { RowCorrections } from './correctFailedRows';
 
 export type Interruption = 'yielded' | 'lost';
 type Verdict = 'continue' | 'cancel' | 'lost';
@@ -21,6 +22,8 @@ export interface ApplyPassOptions {
   /** How long the change records of the import are kept (CHANGE_RETENTION_DAYS). */
   changeRetentionMs: number;
   onlyRows: Set<number> | undefined;
+  /** A corrections file: each row is applied only as the correction of a failed row. */
+  corrections?: RowCorrections;
   repeatedHashes: Set<number>;
   signal?: AbortSignal;
   /** Why the pass must stop before the next chunk (shutting down, job lost), if it must. */
@@ -135,11 +138,14 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
 /** The chunks of the file still to apply, or the reason to stop reading. */
 async function* readChunks(job: ImportJobDocument, file: ImportFile, binder: RowBinder, options: ApplyPassOptions): AsyncGenerator<Chunk | Interruption> {
   const duplicates = new DuplicateUsernameTracker(options.repeatedHashes);
+  const { corrections } = options;
   const checkpoint = job.checkpointRow ?? 0;
   let chunk: Chunk = { rows: [], fromRow: checkpoint, toRow: checkpoint };
   for await (const { row, record, unreadable } of readDataRows(file)) {
     const bound = binder(record, unreadable);
     const duplicateOfRow = unreadable ? undefined : duplicates.see(bound.usernameKey, row);
+    // Every row, those before the checkpoint too: the matcher remembers which failed rows are taken.
+    const notACorrection = unreadable || !corrections ? undefined : corrections.matcher.match({ row, errorCell: cellAt(record, corrections.errorColumn), usernameKey: bound.usernameKey });
     if (row <= checkpoint || (options.onlyRows && !options.onlyRows.has(row))) {
       // Rows applied before a restart are read again only to track duplicates: stay stoppable.
       if ((row & 1023) === 0 && options.interruption()) {
@@ -148,7 +154,7 @@ async function* readChunks(job: ImportJobDocument, file: ImportFile, binder: Row
       }
       continue;
     }
-    chunk.rows.push({ row, record, ...bound, duplicateOfRow });
+    chunk.rows.push({ row, record, ...bound, problems: notACorrection ? [...bound.problems, notACorrection] : bound.problems, duplicateOfRow });
     chunk.toRow = row;
     if (chunk.rows.length < options.chunkSize) continue;
     yield chunk;
@@ -156,6 +162,8 @@ async function* readChunks(job: ImportJobDocument, file: ImportFile, binder: Row
   }
   if (chunk.rows.length > 0) yield chunk;
 }
+
+const cellAt = (record: string[], column: number | undefined) => (column === undefined ? undefined : record[column]);
 
 /**
  * At most one piece of work of a kind in flight (a chunk's write, a chunk's commit). Its failure

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { neutraliseFormula } from '../rules/spreadsheetSafety';
 import { UTF8_BOM, csvLines } from '../csv/csvWriting';
-import { ERROR_COLUMN } from '../rules/userColumns';
+import { ERROR_COLUMN, errorColumnIndex } from '../rules/userColumns';
 import type { ImportJobDocument } from '../data/importJobModel';
 import { ImportRowErrorModel } from '../data/importRowErrorModel';
 import { requireStoredUpload } from './uploadRetention';
@@ -51,11 +51,14 @@ async function errorTable(job: ImportJobDocument): Promise<ErrorTable> {
 }
 
 function importErrorTable(job: ImportJobDocument): ErrorTable {
-  const toCells = (failure: { row: number; cells: string[]; messages: string[] }) => {
-    const cells = job.headers.map((_header, index) => failure.cells[index] ?? '');
-    return [...cells.map(neutraliseRawCell), `Row ${failure.row}: ${failure.messages.join(' ')}`];
-  };
-  return { header: [...job.headers.map(neutraliseRawCell), ERROR_COLUMN], batches: errorRowBatches(job, (failure) => [toCells(failure)]) };
+  // An uploaded failed rows file has an Error column of its own: its failures get a new one instead.
+  const earlierErrors = errorColumnIndex(job.headers);
+  const columns = job.headers.map((_header, index) => index).filter((index) => index !== earlierErrors);
+  const toCells = (failure: { row: number; cells: string[]; messages: string[] }) => [
+    ...columns.map((index) => neutraliseRawCell(failure.cells[index] ?? '')),
+    `Row ${failure.row}: ${failure.messages.join(' ')}`,
+  ];
+  return { header: [...columns.map((index) => neutraliseRawCell(job.headers[index])), ERROR_COLUMN], batches: errorRowBatches(job, (failure) => [toCells(failure)]) };
 }
 
 /**

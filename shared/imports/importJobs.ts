@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { conflict, invalidInput, notFound } from '../platform/appError';
+import { AppError, conflict, invalidInput, notFound } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
 import { FINAL_STATUSES, ImportJobModel, storedUploadOf, type ImportJobDocument } from '../data/importJobModel';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
@@ -8,6 +8,7 @@ import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { resolveColumns } from '../rules/userColumns';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import { summariseInvitations, type InvitationSummary } from '../data/invitationSummary';
+import { failureCauseCountsOf } from '../data/failureCauseCounts';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
   const job = Types.ObjectId.isValid(id) ? await ImportJobModel.findById(id).lean<ImportJobDocument>() : null;
@@ -17,9 +18,13 @@ export async function getImportJob(id: string): Promise<ImportJobDocument> {
 
 export type ImportReport = ImportJobView & { invitations?: InvitationSummary };
 
-/** One import as its page shows it: the job, and its invitations when the upload asked to send them. */
+/**
+ * One import as its page shows it: the job, why its rows failed once it has ended, and its
+ * invitations when the upload asked to send them.
+ */
 export async function importReport(id: string): Promise<ImportReport> {
   const job = await getImportJob(id);
+  if (FINAL_STATUSES.includes(job.status) && (job.counts?.failed ?? 0) > 0 && !job.failureCauses) job.failureCauses = await failureCauseCountsOf(job._id);
   const view = toImportJobView(job, new Date());
   return job.settings?.sendInvitations ? { ...view, invitations: await summariseInvitations(job._id) } : view;
 }
@@ -52,8 +57,17 @@ export async function cancelImportJob(id: string): Promise<ImportJobView> {
   return toImportJobView(await getImportJob(id), new Date());
 }
 
-/** A new job on the same stored file and settings: the whole file, or only the rows that failed. */
-export async function retryImportJob(id: string, body: unknown, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportJobView> {
+/** Who asks for a run: the role decides what may be re-run, the name is recorded on the new import. */
+export interface Requester {
+  role: 'admin' | 'support';
+  name: string;
+}
+
+/**
+ * A new job on the same stored file and settings: only the rows that failed (support and
+ * admins), or the whole file, which applies everything again as an upload would (admins only).
+ */
+export async function retryImportJob(id: string, body: unknown, requester: Requester, enqueueImport: EnqueueImport): Promise<ImportJobView> {
   const only = (body as { only?: unknown } | undefined)?.only;
   if (only !== undefined && only !== 'failed') throw invalidInput('invalid_retry', 'To re-run only the failed rows send {"only": "failed"}; send no body to re-run the whole file.');
   const source = await getImportJob(id);
@@ -61,10 +75,31 @@ export async function retryImportJob(id: string, body: unknown, requestedBy: str
   if (source.kind === 'undo') {
     throw conflict('undo_not_rerunnable', `An undo cannot be re-run: that would import its file again. To finish an undo that failed or was cancelled, undo the import again (POST /api/imports/${String(source.undoOf)}/undo).`);
   }
+  refuseUndone(source);
+  if (only !== 'failed' && requester.role !== 'admin') {
+    throw new AppError(
+      'forbidden',
+      'rerun_needs_admin',
+      'Re-running the whole file applies every row again, as uploading it would, so it needs an admin key. With a support key, retry the failed rows ({"only": "failed"}) or upload corrected rows.',
+    );
+  }
   requireStoredUpload(source);
   if (!FINAL_STATUSES.includes(source.status)) throw conflict('import_not_finished', 'This import is still running. Wait for it to end (or cancel it) before re-running it.');
   if (only === 'failed' && (source.counts?.failed ?? 0) === 0) throw conflict('no_failed_rows', 'This import has no failed rows to re-run.');
-  return queueRunOf(source, { settings: source.settings, onlyFailedRows: only === 'failed' }, requestedBy, enqueueImport);
+  return queueRunOf(source, { settings: source.settings, onlyFailedRows: only === 'failed' }, requester.name, enqueueImport);
+}
+
+/**
+ * An undone import is never applied again by a re-run, a retry or corrections: an admin took its
+ * changes back on purpose, and whoever wants them again uploads the file again.
+ */
+export function refuseUndone(source: ImportJobDocument): void {
+  if (!source.undoneBy) return;
+  throw conflict(
+    'import_undone',
+    `This import was undone (undo ${String(source.undoneBy)}), so it is not run again: that would apply the changes an admin took back. If they are wanted after all, an admin can upload the file again.`,
+    { undoneBy: String(source.undoneBy) },
+  );
 }
 
 /** Statuses after which a dry run has checked every row, so its preview is the whole file's. */
@@ -97,6 +132,8 @@ async function queueRunOf(
     settings: run.settings,
     retryOf: source._id,
     onlyFailedRows: run.onlyFailedRows,
+    // A run of a corrections file corrects the same import's failed rows as the file's first run.
+    correctsImport: source.correctsImport ?? null,
     requestedBy,
   })).toObject() as ImportJobDocument;
   // The upload sweep marks the jobs of a file, then looks for jobs it did not judge before

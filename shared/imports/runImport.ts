@@ -6,7 +6,8 @@ import { loadDirectorySnapshot, type DirectorySnapshot } from '../data/directory
 import { applyPass } from './applyPass';
 import { importFileOf } from './importFileRows';
 import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
-import { ImportRowErrorModel } from '../data/importRowErrorModel';
+import { failedRowNumbers } from '../data/failedRows';
+import { rowCorrectionsFor } from './correctFailedRows';
 import { noteRetrying, setJobStatus } from '../data/importJobStore';
 import { OutageClock } from './outageClock';
 import { describeUnavailability, isDatabaseUnavailable } from '../data/databaseErrors';
@@ -106,7 +107,8 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
   const log = logger.child({ importId });
   const directory = await loadDirectorySnapshot();
   const binder = createRowBinder(job.headers, resolveColumnsOrExplain(job.headers, directory));
-  const onlyRows = job.onlyFailedRows && job.retryOf ? await failedRowsOf(job.retryOf) : undefined;
+  const onlyRows = job.onlyFailedRows && job.retryOf ? await failedRowNumbers(job.retryOf) : undefined;
+  const corrections = job.correctsImport ? await rowCorrectionsFor({ headers: job.headers, correctsImport: job.correctsImport }) : undefined;
 
   if (job.status === 'queued') await setJobStatus(job._id, 'validating', { startedAt: job.startedAt ?? new Date() });
   if (!memo.validation) {
@@ -121,6 +123,7 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
   const result = await applyPass(job, file, binder, directory, {
     ...options,
     onlyRows,
+    corrections,
     repeatedHashes,
     interruption: () => interruption(options),
     onCommitted: (checkpointRow) => {
@@ -150,11 +153,6 @@ async function pause(ms: number, options: RunImportOptions): Promise<'yielded' |
     await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
   }
   return interruption(options);
-}
-
-async function failedRowsOf(importId: Types.ObjectId): Promise<Set<number>> {
-  const rows = await ImportRowErrorModel.distinct('row', { importId });
-  return new Set(rows as number[]);
 }
 
 function resolveColumnsOrExplain(headers: string[], directory: DirectorySnapshot) {

@@ -48,7 +48,7 @@ export async function startImport(
 }
 
 /** The door check for what the upload is: a workbook is read from the store, a CSV judged on its head. */
-async function checkUpload(upload: UploadedFile, customFields: { key: string; label: string }[]) {
+export async function checkUpload(upload: UploadedFile, customFields: { key: string; label: string }[]) {
   switch (containerOf(upload.head)) {
     case 'zip': {
       const workbook = await checkWorkbookFile(await uploadByteRanges(upload.fileId), customFields);

@@ -4,7 +4,8 @@
  * a plan describes, and what a refused write means to the admin. One row's own rules are the
  * rowDecision tests'.
  */
-import { MAX_ROUNDS, addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, writeRefusalMessage, type ChunkContext, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from './chunkPlan';
+import { MAX_ROUNDS, addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, writeRefusalProblem, type ChunkContext, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from './chunkPlan';
+import { rowProblem } from './failureCauses';
 import type { RowCells } from './rowDecision';
 import { DEFAULT_ROLES, GROUPS, foundUser } from './rowDecision.fixtures';
 
@@ -45,7 +46,8 @@ const counts = (plan: { outcome: { created: number; updated: number; unchanged: 
   const { created, updated, unchanged, failed } = plan.outcome;
   return { created, updated, unchanged, failed };
 };
-const messagesOf = (plan: ReturnType<typeof planChunk>) => plan.outcome.failures.map((failure) => [failure.row, ...failure.messages]);
+const messagesOf = (plan: ReturnType<typeof planChunk>) => plan.outcome.failures.map((failure) => [failure.row, ...failure.problems.map((problem) => problem.message)]);
+const causesOf = (plan: ReturnType<typeof planChunk>) => plan.outcome.failures.map((failure) => [failure.row, ...failure.problems.flatMap((problem) => problem.causes)]);
 const idClash = (externalId: string, earlier: number) => `External ID "${externalId}" is also given to row ${earlier} of this file. Each user needs a different external ID.`;
 
 describe('a replayed row is counted as it was the first time', () => {
@@ -83,6 +85,7 @@ describe('an external ID is given to one row of a file', () => {
     const plan = planChunk([row(2, newUser('bob', { externalId: 'EXT-9' })), row(3, newUser('cy', { externalId: ' EXT-9 ' }))], found(), context());
     expect(plan.writes.map((write) => write.row.row)).toEqual([2]);
     expect(messagesOf(plan)).toEqual([[3, idClash('EXT-9', 2)]]);
+    expect(causesOf(plan)).toEqual([[3, 'external_id_repeated']]);
     expect(plan.claims).toEqual(new Map([['EXT-9', 2]]));
   });
 
@@ -117,8 +120,9 @@ describe('an external ID is given to one row of a file', () => {
 
 describe('rows settled without a write', () => {
   test('a row with problems found before the decision fails with them, though it names a user', () => {
-    const plan = planChunk([row(5, {}, { problems: ['Row 5 has 9 cells but the header has 4 columns.'] })], found([ANN]), context());
+    const plan = planChunk([row(5, {}, { problems: [rowProblem('extra_cells', 'Row 5 has 9 cells but the header has 4 columns.')] })], found([ANN]), context());
     expect(messagesOf(plan)).toEqual([[5, 'Row 5 has 9 cells but the header has 4 columns.']]);
+    expect(causesOf(plan)).toEqual([[5, 'extra_cells']]);
     expect(plan.outcome.failures[0].record).toEqual(['record of row 5']);
   });
 
@@ -190,7 +194,7 @@ describe('the passwords worth verifying', () => {
     ['none for a new user', withPassword(newUser('bob')), [ANN], false],
     ['none for a blank password', withPassword({ password: '   ' }), [ANN], false],
     ['none for a user without a hash', withPassword(), [{ ...ANN, passwordHash: undefined, hasPassword: false }], false],
-    ['none for a row with problems', withPassword({}, { problems: ['Broken row.'] }), [ANN], false],
+    ['none for a row with problems', withPassword({}, { problems: [rowProblem('extra_cells', 'Broken row.')] }), [ANN], false],
     ['none for a replayed row', withPassword(), [{ ...ANN, lastImport: { importId: IMPORT, row: 6, outcome: 'updated' } }], false],
   ])('%s', (_, chunkRow, users, verified) => {
     expect(passwordChecks([chunkRow], found(users), IMPORT)).toEqual(verified ? [{ row: 6, password: 'Tr0ub4dor&3x!', hash: 'hash-of-ann' }] : []);
@@ -216,14 +220,14 @@ describe('refused writes', () => {
     expect(counts(settled)).toEqual({ created: 0, updated: 1, unchanged: 0, failed: 0 });
   });
 
-  test.each<[string, UserWrite, WriteRefusal, number, string]>([
-    ['an insert whose user is still taken in the last round', insert, DUPLICATE_USERNAME, MAX_ROUNDS, 'This username was created by someone else while the import ran. Re-run this row to update that user.'],
-    ['an update whose external ID was taken meanwhile', update, DUPLICATE_EXTERNAL_ID, 1, 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.'],
-    ['a write refused for another reason', insert, { code: 121, errmsg: 'Document failed validation' }, 1, 'The database refused this row (Document failed validation). Re-run it; if it fails again, contact support.'],
-  ])('%s fails its row with the reason', (_, write, refusal, round, message) => {
+  test.each<[string, UserWrite, WriteRefusal, number, string, string]>([
+    ['an insert whose user is still taken in the last round', insert, DUPLICATE_USERNAME, MAX_ROUNDS, 'This username was created by someone else while the import ran. Re-run this row to update that user.', 'created_meanwhile'],
+    ['an update whose external ID was taken meanwhile', update, DUPLICATE_EXTERNAL_ID, 1, 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.', 'external_id_taken_meanwhile'],
+    ['a write refused for another reason', insert, { code: 121, errmsg: 'Document failed validation' }, 1, 'The database refused this row (Document failed validation). Re-run it; if it fails again, contact support.', 'write_refused'],
+  ])('%s fails its row with the reason', (_, write, refusal, round, message, cause) => {
     const settled = settleWrites([write], new Map([[0, refusal]]), round);
     expect(settled.again).toEqual([]);
-    expect(settled.outcome.failures).toEqual([{ row: write.row.row, record: write.row.record, messages: [message] }]);
+    expect(settled.outcome.failures).toEqual([{ row: write.row.row, record: write.row.record, problems: [{ message, causes: [cause] }] }]);
     expect(counts(settled)).toEqual({ created: 0, updated: 0, unchanged: 0, failed: 1 });
   });
 });
@@ -236,15 +240,17 @@ describe('a refused write in the admin\'s words', () => {
     ['a refusal without a code or words', { errmsg: '' }, 'The database refused this row (). Re-run it; if it fails again, contact support.'],
     ['a refusal whose words run long, cut at 200 characters', { code: 2, errmsg: 'x'.repeat(500) }, `The database refused this row (${'x'.repeat(200)}). Re-run it; if it fails again, contact support.`],
   ])('%s', (_, refusal, message) => {
-    expect(writeRefusalMessage(refusal)).toBe(message);
+    expect(writeRefusalProblem(refusal).message).toBe(message);
   });
 });
 
 describe("a chunk's outcome over its rounds", () => {
   test('adding a round keeps every count, and failures and new users in order', () => {
-    const first = { ...emptyOutcome(), created: 1, failed: 1, createdUserIds: ['u-1'], failures: [{ row: 2, record: [], messages: ['a'] }] };
-    const second = { ...emptyOutcome(), created: 1, updated: 2, unchanged: 3, failed: 1, createdUserIds: ['u-2'], failures: [{ row: 9, record: [], messages: ['b'] }] };
+    const a = [rowProblem('missing_email', 'a')];
+    const b = [rowProblem('invalid_email', 'b')];
+    const first = { ...emptyOutcome(), created: 1, failed: 1, createdUserIds: ['u-1'], failures: [{ row: 2, record: [], problems: a }] };
+    const second = { ...emptyOutcome(), created: 1, updated: 2, unchanged: 3, failed: 1, createdUserIds: ['u-2'], failures: [{ row: 9, record: [], problems: b }] };
     addOutcome(first, second);
-    expect(first).toEqual({ created: 2, updated: 2, unchanged: 3, failed: 2, createdUserIds: ['u-1', 'u-2'], failures: [{ row: 2, record: [], messages: ['a'] }, { row: 9, record: [], messages: ['b'] }] });
+    expect(first).toEqual({ created: 2, updated: 2, unchanged: 3, failed: 2, createdUserIds: ['u-1', 'u-2'], failures: [{ row: 2, record: [], problems: a }, { row: 9, record: [], problems: b }] });
   });
 });

@@ -15,6 +15,7 @@
  */
 import { cellValue, decideRow, type ExistingUser, type NewUser, type RowCells, type RowDecision } from './rowDecision';
 import type { ImportSettings } from './importSettings';
+import { rowProblem, type RowProblem } from './failureCauses';
 
 /** A data row on its way into a chunk: its cells bound to fields, its identity known. */
 export interface ChunkRow {
@@ -24,13 +25,13 @@ export interface ChunkRow {
   usernameKey: string;
   duplicateOfRow?: number;
   /** Problems found before any decision (e.g. more cells than the header has columns). */
-  problems: string[];
+  problems: RowProblem[];
 }
 
 export interface RowFailure {
   row: number;
   record: string[];
-  messages: string[];
+  problems: RowProblem[];
 }
 
 export interface ChunkOutcome {
@@ -158,7 +159,7 @@ export function planChunk(rows: readonly ChunkRow[], found: FoundUsers, context:
     }
     const decision = decide(row, existing, found, context);
     if (decision.kind === 'failed') {
-      fail(outcome, row, decision.messages);
+      fail(outcome, row, decision.problems);
       continue;
     }
     if (decision.kind === 'unchanged') {
@@ -170,7 +171,7 @@ export function planChunk(rows: readonly ChunkRow[], found: FoundUsers, context:
       // The query sees only what is written: an ID given to an earlier row of this file is not there yet.
       const earlier = claims.get(externalId) ?? context.claimedExternalIds.get(externalId);
       if (earlier !== undefined && earlier !== row.row) {
-        fail(outcome, row, [`External ID "${externalId}" is also given to row ${earlier} of this file. Each user needs a different external ID.`]);
+        fail(outcome, row, [rowProblem('external_id_repeated', `External ID "${externalId}" is also given to row ${earlier} of this file. Each user needs a different external ID.`)]);
         continue;
       }
       claims.set(externalId, row.row);
@@ -198,19 +199,19 @@ export function settleWrites(writes: readonly UserWrite[], refused: ReadonlyMap<
     } else if (refusal.code === DUPLICATE_KEY && write.kind === 'insert' && round < MAX_ROUNDS) {
       again.push(write.row);
     } else {
-      fail(outcome, write.row, [writeRefusalMessage(refusal)]);
+      fail(outcome, write.row, [writeRefusalProblem(refusal)]);
     }
   });
   return { outcome, again };
 }
 
 /** A refused write in the admin's words: what happened, and what to do about it. */
-export function writeRefusalMessage(refusal: WriteRefusal): string {
+export function writeRefusalProblem(refusal: WriteRefusal): RowProblem {
   if (refusal.code === DUPLICATE_KEY && refusal.errmsg.includes('externalId')) {
-    return 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.';
+    return rowProblem('external_id_taken_meanwhile', 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.');
   }
-  if (refusal.code === DUPLICATE_KEY) return 'This username was created by someone else while the import ran. Re-run this row to update that user.';
-  return `The database refused this row (${refusal.errmsg.slice(0, 200)}). Re-run it; if it fails again, contact support.`;
+  if (refusal.code === DUPLICATE_KEY) return rowProblem('created_meanwhile', 'This username was created by someone else while the import ran. Re-run this row to update that user.');
+  return rowProblem('write_refused', `The database refused this row (${refusal.errmsg.slice(0, 200)}). Re-run it; if it fails again, contact support.`);
 }
 
 /** The outcome this import's earlier write of this very row had, if the user carries one. */
@@ -220,7 +221,7 @@ function replayedOutcome(row: ChunkRow, existing: FoundUser | undefined, importI
 }
 
 function decide(row: ChunkRow, existing: FoundUser | undefined, found: FoundUsers, context: ChunkContext): RowDecision {
-  if (row.problems.length > 0) return { kind: 'failed', messages: row.problems };
+  if (row.problems.length > 0) return { kind: 'failed', problems: row.problems };
   const externalId = cellValue(row.cells.externalId);
   return decideRow(row.cells, {
     settings: context.settings,
@@ -249,7 +250,7 @@ function writeOf(row: ChunkRow, decision: Extract<RowDecision, { kind: 'create' 
   return { kind: 'update', row, userId: decision.userId, set, lastImport, ...password };
 }
 
-function fail(outcome: ChunkOutcome, row: ChunkRow, messages: string[]): void {
+function fail(outcome: ChunkOutcome, row: ChunkRow, problems: RowProblem[]): void {
   outcome.failed += 1;
-  outcome.failures.push({ row: row.row, record: row.record, messages });
+  outcome.failures.push({ row: row.row, record: row.record, problems });
 }

@@ -1,6 +1,7 @@
 import type { ImportJobDocument } from '../data/importJobModel';
 import { importSettingsOf, type ImportSettings } from './importSettings';
 import { FINAL_STATUSES } from './importStatuses';
+import { summariseFailureCauses, type FailureCauseSummary } from './failureCauses';
 
 /** A job as the API shows it (README, "HTTP API"). */
 export interface ImportJobView {
@@ -26,6 +27,8 @@ export interface ImportJobView {
   finishedAt: string | null;
   retryOf: string | null;
   onlyFailedRows: boolean;
+  /** The file is this import's failed rows, corrected and uploaded back: only those rows were applied. */
+  correctsImport: string | null;
   /** The role of the key that started it. */
   requestedBy: string | null;
   /** A cancel was asked for; a running job stops at its next chunk. */
@@ -35,6 +38,10 @@ export interface ImportJobView {
   failureReason?: string;
   /** The worker lost the database and resumes from the last checkpoint at `nextAt`. */
   retrying?: { reason: string; attempt: number; nextAt: string; since: string };
+  /** An ended import's failed rows by cause, most rows first (rules/failureCauses.ts), in its report. */
+  failureCauses?: FailureCauseSummary[];
+  /** How many causes beyond those listed. */
+  moreFailureCauses?: number;
 }
 
 export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobView {
@@ -75,11 +82,16 @@ export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobVie
     finishedAt: job.finishedAt?.toISOString() ?? null,
     retryOf: job.retryOf ? String(job.retryOf) : null,
     onlyFailedRows: job.onlyFailedRows ?? false,
+    correctsImport: job.correctsImport ? String(job.correctsImport) : null,
     requestedBy: job.requestedBy ?? null,
     cancelRequested: job.cancelRequested ?? false,
     fileDeletedAt: job.fileDeletedAt?.toISOString() ?? null,
   };
   if (job.failureReason) view.failureReason = job.failureReason;
+  if (job.failureCauses && finished) {
+    view.failureCauses = summariseFailureCauses(job.failureCauses.shown);
+    view.moreFailureCauses = job.failureCauses.more ?? 0;
+  }
   if (job.retrying?.nextAt && !finished) {
     const { reason, attempt, nextAt, since } = job.retrying;
     view.retrying = { reason: reason ?? '', attempt: attempt ?? 1, nextAt: nextAt.toISOString(), since: (since ?? nextAt).toISOString() };

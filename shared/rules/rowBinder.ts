@@ -2,11 +2,12 @@ import type { ColumnBinding } from './userColumns';
 import { cellTextProblem } from './cellText';
 import { MAX_LINE_CHARS, MAX_QUOTED_CHARS, type UnreadableReason } from './recordLimits';
 import { rowUsernameKey, type RowCells } from './rowDecision';
+import { rowProblem, type RowProblem } from './failureCauses';
 
 export interface BoundRow {
   cells: RowCells;
   usernameKey: string;
-  problems: string[];
+  problems: RowProblem[];
 }
 
 export interface RowBinder {
@@ -30,7 +31,7 @@ export function createRowBinder(headers: readonly string[], columns: readonly Co
     }
     // An unreadable row fails for that reason alone; its cells are what the reader could salvage.
     if (unreadable) return { cells, usernameKey: '', problems: [UNREADABLE_ROW[unreadable]] };
-    const problems: string[] = [];
+    const problems: RowProblem[] = [];
     for (const { index, header, target } of columns) {
       if (target.kind === 'ignored') continue;
       // Custom fields may hold notes over several lines; no standard field can.
@@ -39,14 +40,20 @@ export function createRowBinder(headers: readonly string[], columns: readonly Co
     }
     const extra = record.slice(width).filter((cell) => cell.trim() !== '');
     if (extra.length > 0) {
-      problems.push(`The row has ${record.length} cells but the header has ${width} columns: remove the extra cells or add a header for them.`);
+      problems.push(rowProblem('extra_cells', `The row has ${record.length} cells but the header has ${width} columns: remove the extra cells or add a header for them.`));
     }
     return { cells, usernameKey: rowUsernameKey(cells), problems };
   };
   return Object.assign(binder, { passwordColumn });
 }
 
-const UNREADABLE_ROW: Record<UnreadableReason, string> = {
-  unclosed_quote: `A quote (") in this row is never closed: it runs on for more than ${MAX_QUOTED_CHARS / 1024} KiB or to the end of the file, so the row cannot be read. Close the quote (or delete it) and upload this row again; the rows below it were read on their own.`,
-  too_long: `This row is longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB, which no user row is, so it was not read. Check that the file is a user table saved as CSV.`,
+const UNREADABLE_ROW: Record<UnreadableReason, RowProblem> = {
+  unclosed_quote: rowProblem(
+    'unclosed_quote',
+    `A quote (") in this row is never closed: it runs on for more than ${MAX_QUOTED_CHARS / 1024} KiB or to the end of the file, so the row cannot be read. Close the quote (or delete it) and upload this row again; the rows below it were read on their own.`,
+  ),
+  too_long: rowProblem(
+    'row_too_long',
+    `This row is longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB, which no user row is, so it was not read. Check that the file is a user table saved as CSV.`,
+  ),
 };

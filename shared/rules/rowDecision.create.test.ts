@@ -3,7 +3,7 @@
  * groups of a new user, formula guards, custom fields and the password of a new user.
  */
 import { cellValue, rowUsernameKey, splitList, usernameKey, type RowCells } from './rowDecision';
-import { DEFAULT_ROLES, decide, emailRow } from './rowDecision.fixtures';
+import { DEFAULT_ROLES, decide, emailRow, failedWith } from './rowDecision.fixtures';
 
 /** The user a create decision makes, to compare against a full decision. */
 function created(user: Record<string, unknown>, password?: string) {
@@ -47,7 +47,7 @@ describe('email: required and a valid address', () => {
     ['the email cell is blank', emailRow({ email: '' })],
     ['the email cell is only spaces', emailRow({ email: '   ' })],
   ])('a row fails when %s', (_, row) => {
-    expect(decide(row)).toEqual({ kind: 'failed', messages: ["Email is missing: add the user's email address (every row needs one)."] });
+    expect(decide(row)).toEqual(failedWith("Email is missing: add the user's email address (every row needs one)."));
   });
 
   test.each([
@@ -68,10 +68,7 @@ describe('email: required and a valid address', () => {
   ])(
     'an email with %s is refused as not a valid address',
     (_, email) => {
-      expect(decide(emailRow({ email, username: 'ann' }))).toEqual({
-        kind: 'failed',
-        messages: [`Email "${email}" is not a valid address: write it as name@example.com.`],
-      });
+      expect(decide(emailRow({ email, username: 'ann' }))).toEqual(failedWith(`Email "${email}" is not a valid address: write it as name@example.com.`));
     },
   );
 
@@ -80,10 +77,7 @@ describe('email: required and a valid address', () => {
   });
 
   test('an email longer than 254 characters is refused as too long, quoted by its start', () => {
-    expect(decide(emailRow({ email: `${'a'.repeat(243)}@example.com`, username: 'ann' }))).toEqual({
-      kind: 'failed',
-      messages: [`Email "${'a'.repeat(20)}…" is longer than 254 characters: use a shorter address.`],
-    });
+    expect(decide(emailRow({ email: `${'a'.repeat(243)}@example.com`, username: 'ann' }))).toEqual(failedWith(`Email "${'a'.repeat(20)}…" is longer than 254 characters: use a shorter address.`));
   });
 
   test.each([

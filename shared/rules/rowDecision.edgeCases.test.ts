@@ -6,7 +6,7 @@
  * (split to keep each file readable).
  */
 import type { DecisionContext, ExistingUser, RowCells } from './rowDecision';
-import { annRow, decide, existingUser } from './rowDecision.fixtures';
+import { annRow, decide, existingUser, failedWith } from './rowDecision.fixtures';
 
 describe('every cell is trimmed and loses the export formula guard', () => {
   test.each<[string, Partial<RowCells>, Record<string, unknown>]>([
@@ -56,7 +56,7 @@ describe('usernames', () => {
     ['a line break', 'ann\nlee'],
     ['a tab', 'ann\tlee'],
   ])('a username with %s fails and says to type it on one line', (_, username) => {
-    expect(decide(annRow({ username }))).toEqual({ kind: 'failed', messages: [`Username "${username}" contains a line break or tab: type it again on one line.`] });
+    expect(decide(annRow({ username }))).toEqual(failedWith(`Username "${username}" contains a line break or tab: type it again on one line.`));
   });
 
   test('a blank username takes on an email longer than 100 characters: the email rules apply', () => {
@@ -65,10 +65,7 @@ describe('usernames', () => {
   });
 
   test('an email with a line break and a blank username is reported once, as an email problem', () => {
-    expect(decide(annRow({ email: 'ann\n@example.com', username: '' }))).toEqual({
-      kind: 'failed',
-      messages: ['Email "ann\n@example.com" is not a valid address: write it as name@example.com.'],
-    });
+    expect(decide(annRow({ email: 'ann\n@example.com', username: '' }))).toEqual(failedWith('Email "ann\n@example.com" is not a valid address: write it as name@example.com.'));
   });
 });
 
@@ -86,7 +83,7 @@ describe('failure messages tell the admin what is wrong, where, and what to do',
   ])('%s: the message names %s and says what to do', (_, cells, ctx, named) => {
     const decision = decide(annRow(cells), ctx);
     expect(decision.kind).toBe('failed');
-    const [message] = decision.kind === 'failed' ? decision.messages : [];
+    const [message] = decision.kind === 'failed' ? decision.problems.map((problem) => problem.message) : [];
     expect(message).toContain(named);
     // "<what is wrong>: <what to do>."
     expect(message).toMatch(/^[A-Z][^]*: [^]+\.$/);

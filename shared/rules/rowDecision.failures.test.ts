@@ -4,12 +4,12 @@
  */
 import { ROLES } from './roles';
 import type { ExistingUser, RowCells } from './rowDecision';
-import { BOB, annRow, decide, existingUser } from './rowDecision.fixtures';
+import { BOB, annRow, decide, existingUser, failedWith } from './rowDecision.fixtures';
 
 const ALLOWED_ROLES = 'Admin, Content Author, Manager Analytics, Learner, Prizing User, Excluded from Analytics, Reviewer, Facilitator';
 const ANN = existingUser();
 
-const failed = (...messages: string[]) => ({ kind: 'failed', messages });
+const failed = failedWith;
 /** Each case runs for a new user and for an existing one: the rules are the same. */
 const WHO: [string, ExistingUser | undefined][] = [
   ['a new user', undefined],
@@ -82,7 +82,7 @@ describe('the password policy: 8 to 128 characters, never repeated', () => {
 
   test('a password that fails among other problems is still not repeated anywhere', () => {
     const decision = decide(annRow({ email: 'not-an-email', groups: 'Finance', password: 'Hunter2' }), { existing: ANN });
-    expect(decision).toMatchObject({ kind: 'failed', messages: expect.arrayContaining([TOO_SHORT]) });
+    expect(decision).toMatchObject({ kind: 'failed', problems: expect.arrayContaining([expect.objectContaining({ message: TOO_SHORT })]) });
     expect(JSON.stringify(decision)).not.toContain('Hunter2');
   });
 });

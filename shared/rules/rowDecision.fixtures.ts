@@ -88,6 +88,12 @@ export function context(overrides: Partial<DecisionContext> = {}): DecisionConte
 
 export const decide = (row: RowCells, overrides: Partial<DecisionContext> = {}) => decideRow(row, context(overrides));
 
+/**
+ * A failed decision with these messages, in this order, each counted under some cause: what the
+ * admin reads is checked here, the causes in rowDecision.causes.test.ts.
+ */
+export const failedWith = (...messages: string[]) => ({ kind: 'failed', problems: messages.map((message) => ({ message, causes: expect.any(Array) })) });
+
 const EXPORT_HEADER = exportHeader(CUSTOM_FIELDS);
 const exportColumns = resolveColumns(EXPORT_HEADER, CUSTOM_FIELDS);
 if (!exportColumns.ok) throw new Error(`the export header does not read back: ${JSON.stringify(exportColumns.problems)}`);
@@ -99,6 +105,6 @@ const bindExported = createRowBinder(EXPORT_HEADER, exportColumns.columns);
  */
 export function exportedCells(user: ExistingUser): RowCells {
   const bound = bindExported(exportRow(user, { groupNames: GROUP_NAMES, customFields: CUSTOM_FIELDS }));
-  if (bound.problems.length) throw new Error(`an exported line would fail on upload: ${bound.problems.join(' ')}`);
+  if (bound.problems.length) throw new Error(`an exported line would fail on upload: ${bound.problems.map((problem) => problem.message).join(' ')}`);
   return bound.cells;
 }

@@ -59,8 +59,11 @@ const context = fc.record({
 function expectApplicable(decision: ReturnType<typeof decideRow>): void {
   expect(['create', 'update', 'unchanged', 'failed']).toContain(decision.kind);
   if (decision.kind === 'failed') {
-    expect(decision.messages.length).toBeGreaterThan(0);
-    for (const message of decision.messages) expect(message.trim()).not.toBe('');
+    expect(decision.problems.length).toBeGreaterThan(0);
+    for (const { message, causes } of decision.problems) {
+      expect(message.trim()).not.toBe('');
+      expect(causes.length).toBeGreaterThan(0);
+    }
   }
 }
 
@@ -86,7 +89,7 @@ describe('deciding any row', () => {
         const bound = binder(cells, reason);
         if (reason) expect(bound.problems).toHaveLength(1);
         const decision = bound.problems.length
-          ? ({ kind: 'failed', messages: bound.problems } as const)
+          ? ({ kind: 'failed', problems: bound.problems } as const)
           : decideRow(bound.cells, { ...ctx, groupIdsByName: GROUPS, customFieldKeys: CUSTOM_FIELDS.map((field) => field.key) });
         expectApplicable(decision);
       }),

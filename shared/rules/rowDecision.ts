@@ -5,10 +5,11 @@
  */
 import { ownValue } from './customFieldValues';
 import { stripFormulaGuard } from './spreadsheetSafety';
-import { passwordProblem } from './passwordPolicy';
+import { passwordRowProblem } from './passwordPolicy';
 import { DEFAULT_ROLES, ROLES, canonicalRole } from './roles';
 import type { ImportSettings } from './importSettings';
 import { CONTROL_CHARACTERS, INVISIBLE_CHARACTERS } from './characters';
+import { rowProblem, type RowProblem } from './failureCauses';
 
 export type { ImportSettings };
 /** How a row's groups (or roles) meet an existing user's: added to them, or replacing them. */
@@ -84,7 +85,7 @@ export type RowDecision =
   | { kind: 'create'; user: NewUser; password?: string }
   | { kind: 'update'; userId: string; changes: UserChanges; changedFields: string[]; password?: string }
   | { kind: 'unchanged'; userId: string }
-  | { kind: 'failed'; messages: string[] };
+  | { kind: 'failed'; problems: RowProblem[] };
 
 /**
  * For a username written in the cell: typed at sign-in and shown in lists, 100 is far beyond
@@ -128,61 +129,65 @@ export function splitList(cell: string | undefined): string[] {
 }
 
 export function decideRow(cells: RowCells, ctx: DecisionContext): RowDecision {
-  const messages: string[] = [];
+  const problems: RowProblem[] = [];
   const email = cellValue(cells.email) ?? '';
-  if (!email) messages.push("Email is missing: add the user's email address (every row needs one).");
-  else if (email.length > EMAIL_MAX) messages.push(`Email ${quoteStart(email)} is longer than ${EMAIL_MAX} characters: use a shorter address.`);
+  if (!email) problems.push(rowProblem('missing_email', "Email is missing: add the user's email address (every row needs one)."));
+  else if (email.length > EMAIL_MAX) problems.push(rowProblem('email_too_long', `Email ${quoteStart(email)} is longer than ${EMAIL_MAX} characters: use a shorter address.`));
   else if (!EMAIL_PATTERN.test(email) || CONTROL_CHARACTERS.test(email) || INVISIBLE_CHARACTERS.test(email)) {
-    messages.push(`Email "${email}" is not a valid address: write it as name@example.com.`);
+    problems.push(rowProblem('invalid_email', `Email "${email}" is not a valid address: write it as name@example.com.`));
   }
 
   const typedUsername = cellValue(cells.username);
   const username = typedUsername || email;
-  if (typedUsername && typedUsername.length > USERNAME_MAX) messages.push(`Username ${quoteStart(typedUsername)} is longer than ${USERNAME_MAX} characters: shorten it.`);
-  else if (typedUsername && CONTROL_CHARACTERS.test(typedUsername)) messages.push(`Username "${typedUsername}" contains a line break or tab: type it again on one line.`);
-  else if (typedUsername && INVISIBLE_CHARACTERS.test(typedUsername)) {
+  if (typedUsername && typedUsername.length > USERNAME_MAX) {
+    problems.push(rowProblem('username_too_long', `Username ${quoteStart(typedUsername)} is longer than ${USERNAME_MAX} characters: shorten it.`));
+  } else if (typedUsername && CONTROL_CHARACTERS.test(typedUsername)) {
+    problems.push(rowProblem('username_line_break', `Username "${typedUsername}" contains a line break or tab: type it again on one line.`));
+  } else if (typedUsername && INVISIBLE_CHARACTERS.test(typedUsername)) {
     const code = INVISIBLE_CHARACTERS.exec(typedUsername)![0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    messages.push(`Username "${typedUsername}" contains an invisible character (U+${code}) that would let it pass for another name: type it again.`);
+    problems.push(rowProblem('username_invisible_character', `Username "${typedUsername}" contains an invisible character (U+${code}) that would let it pass for another name: type it again.`));
   }
   if (ctx.duplicateOfRow !== undefined) {
-    messages.push(`Username "${username}" is already in row ${ctx.duplicateOfRow} of this file (duplicate of row ${ctx.duplicateOfRow}): keep one row per user.`);
+    problems.push(rowProblem('duplicate_username', `Username "${username}" is already in row ${ctx.duplicateOfRow} of this file (duplicate of row ${ctx.duplicateOfRow}): keep one row per user.`));
   }
 
   const firstName = cellValue(cells.firstName);
   const lastName = cellValue(cells.lastName);
   for (const [label, value] of [['First name', firstName], ['Last name', lastName]] as const) {
-    if (value && value.length > NAME_MAX) messages.push(`${label} ${quoteStart(value)} is longer than ${NAME_MAX} characters: shorten it.`);
+    if (value && value.length > NAME_MAX) problems.push(rowProblem('name_too_long', `${label} ${quoteStart(value)} is longer than ${NAME_MAX} characters: shorten it.`, [label]));
   }
 
-  const groupIds = resolveGroups(cells.groups, ctx.groupIdsByName, messages);
-  const roles = resolveRoles(cells.roles, messages);
+  const groupIds = resolveGroups(cells.groups, ctx.groupIdsByName, problems);
+  const roles = resolveRoles(cells.roles, problems);
 
   // The password is taken as written, neither trimmed nor unguarded: the export never writes
   // one (so there is no guard to undo), the caller checks passwordIsCurrent against this exact
   // text, and passwordProblem refuses surrounding spaces rather than silently changing it.
   const password = cells.password !== undefined && cells.password.trim() !== '' ? cells.password : undefined;
-  const weakPassword = password === undefined ? undefined : passwordProblem(password);
-  if (weakPassword) messages.push(weakPassword);
+  const weakPassword = password === undefined ? undefined : passwordRowProblem(password);
+  if (weakPassword) problems.push(weakPassword);
 
   const externalId = cellValue(cells.externalId) || undefined;
   if (externalId && externalId.length > EXTERNAL_ID_MAX) {
-    messages.push(`External ID ${quoteStart(externalId)} is longer than ${EXTERNAL_ID_MAX} characters: shorten it.`);
+    problems.push(rowProblem('external_id_too_long', `External ID ${quoteStart(externalId)} is longer than ${EXTERNAL_ID_MAX} characters: shorten it.`));
   } else if (externalId && CONTROL_CHARACTERS.test(externalId)) {
-    messages.push(`External ID "${externalId}" contains a line break or tab: type it again on one line.`);
+    problems.push(rowProblem('external_id_line_break', `External ID "${externalId}" contains a line break or tab: type it again on one line.`));
   } else if (externalId && ctx.externalIdHolder && ctx.externalIdHolder.id !== ctx.existing?.id) {
     const holder = ctx.externalIdHolder.username;
-    messages.push(`External ID "${externalId}" already belongs to user "${holder}" (external IDs are unique): give this user a different one, or remove it from "${holder}" first.`);
+    problems.push(
+      rowProblem('external_id_taken', `External ID "${externalId}" already belongs to user "${holder}" (external IDs are unique): give this user a different one, or remove it from "${holder}" first.`),
+    );
   }
 
   // Custom field keys are data, never object internals: own properties only, no prototype.
   const custom: Record<string, string> = Object.create(null);
   for (const key of ctx.customFieldKeys) {
     const value = cellValue(ownValue(cells.custom, key));
-    if (value && value.length > CUSTOM_VALUE_MAX) messages.push(`The ${key} value ${quoteStart(value)} is longer than ${CUSTOM_VALUE_MAX} characters: shorten it.`);
+    if (value && value.length > CUSTOM_VALUE_MAX) problems.push(rowProblem('custom_value_too_long', `The ${key} value ${quoteStart(value)} is longer than ${CUSTOM_VALUE_MAX} characters: shorten it.`, [key]));
     else if (value) custom[key] = value;
   }
 
-  if (messages.length > 0) return { kind: 'failed', messages };
+  if (problems.length > 0) return { kind: 'failed', problems };
   if (!ctx.existing) {
     const user: NewUser = {
       username,
@@ -246,23 +251,24 @@ function decideUpdate(existing: ExistingUser, ctx: DecisionContext, row: RowValu
   return password ? { ...decision, password } : decision;
 }
 
-function resolveGroups(cell: string | undefined, groupIdsByName: ReadonlyMap<string, string>, messages: string[]): string[] | undefined {
+function resolveGroups(cell: string | undefined, groupIdsByName: ReadonlyMap<string, string>, problems: RowProblem[]): string[] | undefined {
   if (cell === undefined) return undefined;
   const names = splitList(cellValue(cell));
   const unknown = names.filter((name) => !groupIdsByName.has(name));
   if (unknown.length) {
-    messages.push(`Unknown group${unknown.length > 1 ? 's' : ''} ${quoteAll(unknown)}: create ${unknown.length > 1 ? 'them' : 'it'} first, or fix the spelling (names must match exactly).`);
+    const message = `Unknown group${unknown.length > 1 ? 's' : ''} ${quoteAll(unknown)}: create ${unknown.length > 1 ? 'them' : 'it'} first, or fix the spelling (names must match exactly).`;
+    problems.push(rowProblem('unknown_group', message, unknown));
     return undefined;
   }
   return [...new Set(names.map((name) => groupIdsByName.get(name) as string))];
 }
 
-function resolveRoles(cell: string | undefined, messages: string[]): string[] | undefined {
+function resolveRoles(cell: string | undefined, problems: RowProblem[]): string[] | undefined {
   if (cell === undefined) return undefined;
   const names = splitList(cellValue(cell));
   const unknown = names.filter((name) => !canonicalRole(name));
   if (unknown.length) {
-    messages.push(`Unknown role${unknown.length > 1 ? 's' : ''} ${quoteAll(unknown)}: use only ${ROLES.join(', ')}.`);
+    problems.push(rowProblem('unknown_role', `Unknown role${unknown.length > 1 ? 's' : ''} ${quoteAll(unknown)}: use only ${ROLES.join(', ')}.`, unknown));
     return undefined;
   }
   return canonicalOrder(names.map((name) => canonicalRole(name) as string));

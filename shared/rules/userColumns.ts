@@ -90,6 +90,18 @@ export function headerClash(name: string, customFields: readonly CustomFieldColu
   return customFields.find((field) => normaliseHeader(field.key) === normalised || normaliseHeader(field.label) === normalised)?.label;
 }
 
+/** The standard field a header always names (`e-mail` → email), whatever custom fields exist. */
+export function standardFieldOf(header: string): StandardField | undefined {
+  const reserved = RESERVED_HEADERS.get(normaliseHeader(header.trim()));
+  return reserved?.kind === 'standard' ? reserved.field : undefined;
+}
+
+/** Where a file's Error column is (an errors.csv fixed and uploaded back), if it has one. */
+export function errorColumnIndex(headers: readonly string[]): number | undefined {
+  const index = headers.findIndex((header) => normaliseHeader(header.trim()) === normaliseHeader(ERROR_COLUMN));
+  return index < 0 ? undefined : index;
+}
+
 const targetId = (target: ColumnTarget) => (target.kind === 'standard' ? `s:${target.field}` : target.kind === 'custom' ? `c:${target.key}` : 'ignored');
 
 /**

@@ -158,7 +158,7 @@ describe('deleting a custom field', () => {
     expect((await service.asAdmin().delete('/api/custom-fields/site')).status).toBe(200);
     const jobsBefore = await service.runtime.importQueue.count();
 
-    const retry = await service.asSupport().post(`/api/imports/${upload.body.id}/retry`);
+    const retry = await service.asAdmin().post(`/api/imports/${upload.body.id}/retry`);
 
     expect(retry.status).toBe(400);
     expect(retry.body.error.code).toBe('invalid_columns');

@@ -80,17 +80,31 @@ describe('starting and re-running imports without a queue', () => {
     await ImportJobModel.updateOne({ _id: source.id }, { $set: { status: 'completed', finishedAt: new Date() } });
 
     const { enqueueImport, queued } = recordingImportQueue();
-    const retry = await retryImportJob(source.id, undefined, 'support', enqueueImport);
+    const retry = await retryImportJob(source.id, undefined, { role: 'admin', name: 'admin' }, enqueueImport);
     expect(retry.id).not.toBe(source.id);
     expect(queued).toEqual([retry.id]);
-    expect(await ImportJobModel.findById(retry.id).lean()).toMatchObject({ status: 'queued', requestedBy: 'support' });
+    expect(await ImportJobModel.findById(retry.id).lean()).toMatchObject({ status: 'queued', requestedBy: 'admin' });
+  });
+
+  test('When a support key asks to re-run a whole file, then it is refused and nothing is enqueued; its failed rows it may retry', async () => {
+    const started = recordingImportQueue();
+    const source = await startImport(await storedUpload('Email,Username\ndee@example.com,dee\n'), {}, 'admin', started.enqueueImport);
+    await ImportJobModel.updateOne({ _id: source.id }, { $set: { status: 'completed_with_errors', finishedAt: new Date(), 'counts.failed': 1 } });
+
+    const { enqueueImport, queued } = recordingImportQueue();
+    const support = { role: 'support', name: 'support' } as const;
+    await expect(retryImportJob(source.id, undefined, support, enqueueImport)).rejects.toMatchObject({ kind: 'forbidden', code: 'rerun_needs_admin' });
+    expect(queued).toEqual([]);
+    const retry = await retryImportJob(source.id, { only: 'failed' }, support, enqueueImport);
+    expect(queued).toEqual([retry.id]);
+    expect(retry).toMatchObject({ onlyFailedRows: true, requestedBy: 'support' });
   });
 
   test('When a re-run is refused because the import is still running, then nothing is enqueued', async () => {
     const started = recordingImportQueue();
     const running = await startImport(await storedUpload('Email,Username\ncid@example.com,cid\n'), {}, 'admin', started.enqueueImport);
     const { enqueueImport, queued } = recordingImportQueue();
-    await expect(retryImportJob(running.id, undefined, 'support', enqueueImport)).rejects.toMatchObject({ code: 'import_not_finished' });
+    await expect(retryImportJob(running.id, undefined, { role: 'admin', name: 'admin' }, enqueueImport)).rejects.toMatchObject({ code: 'import_not_finished' });
     expect(queued).toEqual([]);
   });
 });
