@@ -10,6 +10,7 @@ import { invitePages } from './invitations/invitePages';
 import { inviteRoutes } from './invitations/inviteRoutes';
 import { openapiDocument } from './openapi/openapiDocument';
 import { QUEUE_BOARD_PATH, queueBoard } from './admin/queueBoard';
+import { queueBoardSessionRoutes } from './admin/queueBoardSession';
 import { healthRoutes } from './health/healthRoutes';
 import { authenticate } from './http/auth';
 import { errorHandler, routeNotFound } from './http/errorHandler';
@@ -48,6 +49,7 @@ export function createApp(runtime: ApiRuntime): Express {
   api.use(importRoutes(runtime));
   api.use(undoRoutes(runtime));
   api.use(inviteRoutes(runtime));
+  api.use(queueBoardSessionRoutes(runtime.config.apiKeys, QUEUE_BOARD_PATH));
   api.use((req) => routeNotFound(req));
   app.use('/api', api);
   app.use(QUEUE_BOARD_PATH, ...queueBoard(runtime));

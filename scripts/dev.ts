@@ -1,10 +1,14 @@
 import { loadConfig, logFormatFrom } from '../shared/platform/config';
 import { logger, setLogFormat } from '../shared/platform/logger';
 import { runProcess } from '../shared/platform/processLifecycle';
-import { startEmbeddedServices } from './embedded/embeddedServices';
+import { devQueuePrefix, startEmbeddedServices } from './embedded/embeddedServices';
 import { startService } from './service';
+import { connectRedis, discardQueues } from '../shared/queues/queues';
 
 const DEV_API_KEYS = 'admin:dev-admin-key,support:dev-support-key';
+/** Mails logged with their links; after these, only a count every 500. */
+const MAILS_LOGGED = 20;
+let captured = 0;
 
 /**
  * `npm run dev`: API and worker in one process, on whatever MongoDB, Redis and SMTP the
@@ -17,11 +21,23 @@ runProcess('dev', async () => {
   const services = await startEmbeddedServices({
     log: (message) => logger.info(message),
     onMail: (mail) => {
-      const links = (mail.parsed.text ?? '').match(/https?:\/\/\S+/g) ?? [];
-      logger.info({ to: mail.envelopeTo, subject: mail.parsed.subject, links }, 'mail captured');
+      // The first mails with their links (to try an invitation), then a count now and then: an
+      // import of thousands must not bury the banner and everything else.
+      captured += 1;
+      if (captured <= MAILS_LOGGED) {
+        const links = (mail.parsed.text ?? '').match(/https?:\/\/\S+/g) ?? [];
+        logger.info({ to: mail.envelopeTo, subject: mail.parsed.subject, links }, 'mail captured');
+      } else if (captured % 500 === 0) {
+        logger.info(`${captured} mails captured (the first ${MAILS_LOGGED} are logged with their links)`);
+      }
     },
   });
   try {
+    // A prefix of this checkout's own: two checkouts on one machine (and one Redis) never share
+    // queues. With an in-memory MongoDB the last run's data is gone, so are its queued jobs.
+    const queuePrefix = process.env.QUEUE_PREFIX ?? devQueuePrefix();
+    if (!process.env.QUEUE_PREFIX && services.mongo.ephemeral) await discardLastRunsJobs(services.redis.url, queuePrefix);
+    logger.info(`Queues: prefix ${queuePrefix}${process.env.QUEUE_PREFIX ? ' (QUEUE_PREFIX)' : " (this checkout's own; QUEUE_PREFIX sets another)"}`);
     const config = loadConfig({
       ...process.env,
       LOG_FORMAT: logFormat,
@@ -29,6 +45,7 @@ runProcess('dev', async () => {
       REDIS_URL: services.redis.url,
       SMTP_URL: services.smtpUrl,
       API_KEYS: process.env.API_KEYS ?? DEV_API_KEYS,
+      QUEUE_PREFIX: queuePrefix,
       // Development only: links signed with a fixed secret stay valid across restarts of `npm run dev`.
       INVITE_SECRET: process.env.INVITE_SECRET ?? 'dev-only-invitation-secret-not-for-production',
     });
@@ -45,6 +62,15 @@ runProcess('dev', async () => {
     throw error;
   }
 });
+
+async function discardLastRunsJobs(redisUrl: string, prefix: string): Promise<void> {
+  const redis = connectRedis(redisUrl);
+  try {
+    await discardQueues(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 function printBanner(url: string, ephemeralMongo: boolean, devKeys: boolean): void {
   const lines = [`User CSV import service running at ${url}`];

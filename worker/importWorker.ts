@@ -1,10 +1,11 @@
-import { WaitingError, Worker } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { QUEUE_NAMES, connectRedis, enqueueInvitationsOn, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
 import { queueImportInvitations } from '../shared/invitations/queueInvitations';
 import { runImport } from '../shared/imports/runImport';
 import type { Runtime } from '../shared/platform/runtime';
 import { logger } from '../shared/platform/logger';
 import { startRounds } from './rounds';
+import { foreignJobs } from './foreignJobs';
 
 export interface ImportWorker {
   worker: Worker<ImportJobPayload>;
@@ -23,10 +24,12 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
   const renewedAt = new Map<string, number>();
   // BullMQ leaves connections it was handed open: this one is ours to close.
   const redis = connectRedis(runtime.config.redisUrl);
-  const enqueueInvitations = enqueueInvitationsOn(runtime.invitationQueue);
+  const enqueueInvitations = enqueueInvitationsOn(runtime.invitationQueue, runtime.deploymentId);
+  const foreign = foreignJobs(runtime);
   const worker = new Worker<ImportJobPayload>(
     QUEUE_NAMES.imports,
     async (job, token, signal) => {
+      if (foreign.isForeign(job.data)) return foreign.handBack(job, token, 'an import queued by another deployment');
       renewedAt.set(job.id as string, Date.now());
       const result = await runImport(job.data.importId, {
         chunkSize: runtime.config.importChunkSize,
@@ -36,6 +39,11 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
         dbRetryMs: runtime.config.importDbRetryMs,
         inviteUsers: (importId, userIds) => queueImportInvitations(enqueueInvitations, importId, userIds),
       }).finally(() => renewedAt.delete(job.id as string));
+      if (result === 'not_found') {
+        // Queued before jobs carried their deployment: most likely another deployment's import.
+        if (!job.data.deploymentId) return foreign.handBack(job, token, "an import this deployment's MongoDB does not have");
+        throw new UnrecoverableError(`Import ${job.data.importId} is not in this deployment's database, though this deployment queued it.`);
+      }
       if (result === 'yielded') {
         // Shutting down mid-import: put the job back so another worker resumes it right away
         // instead of waiting for the lock to expire.

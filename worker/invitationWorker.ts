@@ -4,6 +4,7 @@ import { sendInvitation } from '../shared/invitations/sendInvitation';
 import { logger } from '../shared/platform/logger';
 import { QUEUE_NAMES, connectRedis, queueConnection, type InvitationJobPayload } from '../shared/queues/queues';
 import type { WorkerRuntime } from '../shared/platform/runtime';
+import { foreignJobs } from './foreignJobs';
 
 /**
  * Sends invitation mails off the invitations queue, rate-limited across all workers. Temporary
@@ -15,9 +16,11 @@ export function startInvitationWorker(runtime: WorkerRuntime): { worker: Worker<
   const { config } = runtime;
   const transport = createMailTransport(config.smtpUrl);
   const redis = connectRedis(config.redisUrl);
+  const foreign = foreignJobs(runtime);
   const worker = new Worker<InvitationJobPayload>(
     QUEUE_NAMES.invitations,
-    async (job) => {
+    async (job, token) => {
+      if (foreign.isForeign(job.data)) return foreign.handBack(job, token, 'an invitation queued by another deployment');
       const isLastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const outcome = await sendInvitation(job.data, { config, transport, isLastAttempt });
       const about = { userId: job.data.userId, version: job.data.version ?? 1 };
@@ -25,7 +28,8 @@ export function startInvitationWorker(runtime: WorkerRuntime): { worker: Worker<
         logger.warn({ ...about, error: outcome.error, permanent: outcome.permanent }, 'invitation not sent');
         throw outcome.permanent ? new UnrecoverableError(outcome.error) : new Error(outcome.error);
       }
-      if (outcome.kind === 'sent') logger.info({ ...about, messageId: outcome.messageId }, 'invitation sent');
+      // One a mail: debug, or a large import's mails would bury everything else (the counts are on the import).
+      if (outcome.kind === 'sent') logger.debug({ ...about, messageId: outcome.messageId }, 'invitation sent');
       else logger.debug({ ...about, why: outcome.why }, 'invitation job sent nothing');
     },
     {

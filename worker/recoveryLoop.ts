@@ -20,9 +20,10 @@ export interface RecoveryLoop {
  */
 export function startRecoveryLoop(runtime: Runtime): RecoveryLoop {
   const { config, redis } = runtime;
-  const lockKey = `${config.queuePrefix}:recovery-round`;
-  const importQueue = importQueueForRecovery(runtime.importQueue);
-  const requeueInvitationJobs = requeueInvitationJobsOn(runtime.invitationQueue);
+  // Per deployment: two deployments sharing a Redis and a prefix each recover their own database.
+  const lockKey = `${config.queuePrefix}:recovery-round:${runtime.deploymentId}`;
+  const importQueue = importQueueForRecovery(runtime.importQueue, runtime.deploymentId);
+  const requeueInvitationJobs = requeueInvitationJobsOn(runtime.invitationQueue, runtime.deploymentId);
   let running: Promise<void> | undefined;
 
   const round = async () => {

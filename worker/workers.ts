@@ -2,6 +2,7 @@ import type { WorkerRuntime } from '../shared/platform/runtime';
 import { startImportWorker } from './importWorker';
 import { startInvitationWorker } from './invitationWorker';
 import { startRecoveryLoop } from './recoveryLoop';
+import { startWorkerPresence } from './presence';
 
 export interface Workers {
   close(): Promise<void>;
@@ -13,8 +14,10 @@ export function startWorkers(runtime: WorkerRuntime): Workers {
   const imports = queues.includes('imports') ? startImportWorker(runtime) : undefined;
   const invitations = queues.includes('invitations') ? startInvitationWorker(runtime) : undefined;
   const recovery = startRecoveryLoop(runtime);
+  const presence = startWorkerPresence(runtime);
   return {
     async close() {
+      await presence.close();
       await recovery.close();
       // Imports first: a running import hands its job back and stops queueing invitations.
       await imports?.close();

@@ -4,13 +4,16 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { ApiRuntime } from '../../shared/platform/runtime';
 import { requireRole, authenticate } from '../http/auth';
+import type { ApiRole } from '../../shared/platform/config';
+import { hasBoardSession } from './queueBoardSession';
 import { contentSecurityPolicyWith } from '../http/securityHeaders';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board for admins. A browser opening the board cannot send a Bearer header, so HTTP Basic
- * is accepted too (any user name, the API key as password): the browser asks once.
+ * Bull Board for admins. The admin page's "Queues" link opens it with the board session cookie
+ * the page took when it signed in with an admin key (queueBoardSession.ts). Scripts send the key
+ * as Bearer, or as HTTP Basic (any user name, the key as password).
  */
 export function queueBoard(runtime: ApiRuntime): Router[] {
   const serverAdapter = new ExpressAdapter();
@@ -19,8 +22,31 @@ export function queueBoard(runtime: ApiRuntime): Router[] {
     queues: [new BullMQAdapter(runtime.importQueue), new BullMQAdapter(runtime.invitationQueue)],
     serverAdapter,
   });
-  return [boardPolicy(), basicToBearer(), authenticate(runtime.config.apiKeys), requireRole('admin'), serverAdapter.getRouter()] as Router[];
+  return [boardPolicy(), boardAccess(runtime.config.apiKeys), requireRole('admin'), serverAdapter.getRouter()] as Router[];
 }
+
+/** A board session cookie, else the key in the Authorization header; a browser with neither gets a page saying how in. */
+function boardAccess(apiKeys: ReadonlyMap<string, ApiRole>) {
+  const checkKey = authenticate(apiKeys);
+  const toBearer = basicToBearer();
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.get('authorization') && hasBoardSession(req, apiKeys)) {
+      req.apiRole = 'admin';
+      return next();
+    }
+    if (!req.get('authorization') && req.accepts(['json', 'html']) === 'html') {
+      res.status(401).type('html').send(SIGN_IN_PAGE);
+      return;
+    }
+    toBearer(req, res, () => checkKey(req, res, next));
+  };
+}
+
+const SIGN_IN_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Queues: sign in first</title></head>
+<body><main><h1>Queues: sign in first</h1>
+<p>Bull Board shows the import and invitation queues to admins. Open the <a href="/">admin page</a>, sign in with an admin API key, and follow its <strong>Queues (Bull Board)</strong> link.</p>
+<p>From a script, send the admin key as <code>Authorization: Bearer &lt;key&gt;</code> (or as the password of HTTP Basic, with any user name).</p>
+</main></body></html>`;
 
 /**
  * Bull Board's page is a bundle we do not write: its loading placeholder has style="" attributes

@@ -8,14 +8,15 @@ import { requireRole } from '../http/auth';
 export function exportRoutes(): Router {
   const router = Router();
   router.get('/users/export.csv', requireRole('admin'), async (_req, res) => {
-    res.type('text/csv; charset=utf-8').attachment(`users-${today()}.csv`);
+    res.type('text/csv; charset=utf-8').attachment(`users-${now()}.csv`);
     await pipeline(Readable.from(exportUsersCsv()), res);
   });
   router.get('/users/export.xlsx', requireRole('admin'), async (_req, res) => {
-    res.type(WORKBOOK_CONTENT_TYPE).attachment(`users-${today()}.xlsx`);
+    res.type(WORKBOOK_CONTENT_TYPE).attachment(`users-${now()}.xlsx`);
     await pipeline(exportUsersWorkbook(), res);
   });
   return router;
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
+/** `2026-12-07-204512` (UTC): every export of a day has a name of its own, and names sort by time. */
+const now = () => new Date().toISOString().slice(0, 19).replace('T', '-').replace(/:/g, '');

@@ -144,5 +144,7 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
 }
 
 export function routeNotFound(req: Request): never {
-  throw new AppError('not_found', 'route_not_found', `There is no ${req.method} ${req.path}. See /api/openapi.json.`);
+  // originalUrl: inside the /api router, req.path has lost its /api prefix.
+  const path = req.originalUrl.split('?')[0];
+  throw new AppError('not_found', 'route_not_found', `There is no ${req.method} ${path}. See /api/openapi.json.`);
 }

@@ -10,7 +10,7 @@ import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImpor
 import { startImport, type UploadedFile } from '../../shared/imports/startImport';
 import { retryWithCorrections } from '../../shared/imports/correctFailedRows';
 import type { ApiRuntime } from '../../shared/platform/runtime';
-import { enqueueImportOn } from '../../shared/queues/queues';
+import { enqueueImportOn, inspectQueuedImportOn } from '../../shared/queues/queues';
 import { requireRole } from '../http/auth';
 import { HEAD_BYTES, gridfsUploadStorage, type StoredUpload } from './gridfsUploadStorage';
 
@@ -20,7 +20,8 @@ export function importRoutes(runtime: ApiRuntime): Router {
     storage: gridfsUploadStorage(),
     limits: { fileSize: runtime.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 },
   });
-  const enqueueImport = enqueueImportOn(runtime.importQueue);
+  const enqueueImport = enqueueImportOn(runtime.importQueue, runtime.deploymentId);
+  const queueFacts = { inspectQueuedImport: inspectQueuedImportOn(runtime.importQueue), queuePrefix: runtime.config.queuePrefix };
 
   router.post('/imports', requireRole('admin'), requireMultipart, upload.single('file'), async (req, res) => {
     const file = uploadedFile(req, 'Attach the CSV file or Excel workbook (.xlsx) as the multipart field "file".');
@@ -33,7 +34,7 @@ export function importRoutes(runtime: ApiRuntime): Router {
   });
 
   router.get('/imports/:id', requireRole('support'), async (req, res) => {
-    res.json(await importReport(req.params.id as string));
+    res.json(await importReport(req.params.id as string, queueFacts));
   });
 
   router.get('/imports/:id/errors.csv', requireRole('support'), async (req, res) => {

@@ -7,7 +7,7 @@ import { requireRole } from '../http/auth';
 /** Taking an import back: admins only, as uploading one is. */
 export function undoRoutes(runtime: ApiRuntime): Router {
   const router = Router();
-  const enqueueImport = enqueueImportOn(runtime.importQueue);
+  const enqueueImport = enqueueImportOn(runtime.importQueue, runtime.deploymentId);
 
   router.post('/imports/:id/undo', requireRole('admin'), async (req, res) => {
     const view = await undoImport(req.params.id as string, req.apiRole ?? 'admin', enqueueImport);

@@ -1,5 +1,5 @@
 /** The HTTP contract (README, "HTTP API") as OpenAPI 3.1, served at /api/openapi.json. */
-import { IMPORT_STATUSES } from '../../shared/rules/importStatuses';
+import { openapiSchemas } from './openapiSchemas';
 
 const error = { $ref: '#/components/responses/Error' };
 const errorContent = {
@@ -8,8 +8,6 @@ const errorContent = {
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ImportJob' } } } });
 const csvResponse = (description: string) => ({ description, content: { 'text/csv': { schema: { type: 'string' } } } });
-/** A field's value in a change record: text, a list (groups, roles) or null. */
-const fieldValue = { type: ['string', 'array', 'null'], items: { type: 'string' } };
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [String(code), error]));
 const uploadDeleted = {
   description: 'The import\'s upload was deleted (UPLOAD_RETENTION_DAYS after its last run ended, as it holds passwords), and its failed rows with it: upload the file again. Code `upload_deleted`.',
@@ -158,10 +156,26 @@ export const openapiDocument = {
     },
     '/api/imports/{id}/retry': {
       post: {
-        summary: 'Re-run an ended import on the same file and settings',
+        summary: 'Run an ended import again: its failed rows, its whole file (admin), or its failed rows file corrected',
+        description:
+          'JSON `{"only": "failed"}`: the rows that failed, from the stored file (support and admin). No body: the whole file again, as uploading it would (admin; 403 `rerun_needs_admin` for support). ' +
+          'Multipart with `file`: the import\'s failed rows file (CSV or xlsx), corrected, run as a retry with the import\'s settings (`dryRun` may be added) and the upload\'s door check; ' +
+          'each row is applied only as the correction of the failed row its Error cell names ("Row N: …"), or, without one, of the first failed row for the same username (email where the username is blank); ' +
+          'a row that did not fail in that import, a new user, a second correction of one row, or a correction naming another user (unless the username or email was what failed) fails with its reason. ' +
+          'An undone import is never run again: 409 `import_undone`.',
         parameters: [idParam],
-        requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { only: { type: 'string', enum: ['failed'] } } } } } },
-        responses: { '202': jobResponse('The new job'), ...errors(400, 401, 404, 409), '410': uploadDeleted },
+        requestBody: {
+          content: {
+            'application/json': { schema: { type: 'object', properties: { only: { type: 'string', enum: ['failed'] } } } },
+            'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, dryRun: { type: 'string', enum: ['true', 'false'] } } } },
+          },
+        },
+        responses: {
+          '202': jobResponse('The new job (`retryOf`; corrections also `correctsImport`)'),
+          ...errors(400, 401, 403, 404, 413, 415, 422),
+          '409': { description: 'Not ended (`import_not_finished`), undone (`import_undone`), nothing failed (`no_failed_rows`), an undo (`undo_not_rerunnable`, `undo_not_correctable`), or corrections of a dry run (`dry_run_not_correctable`)', content: errorContent },
+          '410': uploadDeleted,
+        },
       },
     },
     '/api/imports/{id}/cancel': { post: { summary: 'Cancel a queued or running import', parameters: [idParam], responses: { '200': jobResponse('The job'), ...errors(401, 404, 409) } } },
@@ -205,17 +219,31 @@ export const openapiDocument = {
     '/api/me': {
       get: { summary: 'The role of the presented key', responses: { '200': { description: 'The role', content: { 'application/json': { schema: { type: 'object', properties: { role: { enum: ['admin', 'support'] } } } } } }, ...errors(401) } },
     },
-    '/api/users/{id}/invite': {
-      post: { summary: 'Re-send an invitation with a fresh link (admin)', parameters: [idParam], responses: { '202': { description: 'Queued' }, ...errors(401, 403, 404) } },
+    '/api/users/{user}/invite': {
+      post: {
+        summary: 'Re-send an invitation with a fresh link (admin)',
+        description: 'The link of the earlier mail stops working when the new one is sent, and then answers 410 `invitation_superseded` ("a newer invitation was sent to this address").',
+        parameters: [{ name: 'user', in: 'path', required: true, description: 'The user\'s id, username (any case) or e-mail address', schema: { type: 'string' } }],
+        responses: {
+          '202': { description: 'Queued', content: { 'application/json': { schema: { type: 'object', properties: { userId: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' }, status: { const: 'queued' } } } } } },
+          ...errors(401, 403),
+          '404': { description: 'No user has that id, username or e-mail address (`user_not_found`)', content: errorContent },
+          '409': { description: 'Several users have that e-mail address (`ambiguous_email`): name the user by username', content: errorContent },
+        },
+      },
+    },
+    '/api/queue-board/session': {
+      post: { summary: 'A cookie that opens Bull Board at /admin/queues from a browser, for 8 hours (admin); the admin page takes one when it signs in', responses: { '204': { description: 'Set-Cookie: queue_board' }, ...errors(401, 403) } },
+      delete: { summary: 'End the board session (signing out)', responses: { '204': { description: 'The cookie cleared' }, ...errors(401) } },
     },
     '/invite/{token}': {
-      get: { security: [], summary: 'The invited user\'s page (HTML)', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Password form' }, '404': { description: 'Unknown link' }, '410': { description: 'Used or expired link' } } },
+      get: { security: [], summary: 'The invited user\'s page (HTML)', parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'Password form' }, '404': { description: 'Unknown link' }, '410': { description: 'Used, expired, withdrawn or superseded link (a newer invitation was sent)' } } },
       post: {
         security: [],
         summary: 'Set the password (form field or JSON `password`)',
         parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
         requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { password: { type: 'string' } } } }, 'application/json': { schema: { type: 'object', properties: { password: { type: 'string' } } } } } },
-        responses: { '200': { description: 'Password set' }, '400': { description: 'Weak password' }, '404': { description: 'Unknown link' }, '410': { description: 'Used or expired link' }, '429': { description: 'Too many attempts' } },
+        responses: { '200': { description: 'Password set' }, '400': { description: 'Weak password' }, '404': { description: 'Unknown link' }, '410': { description: 'Used, expired, withdrawn or superseded link' }, '429': { description: 'Too many attempts' } },
       },
     },
     '/healthz': { get: { security: [], summary: 'Liveness', responses: { '200': { description: 'Up' } } } },
@@ -230,87 +258,6 @@ export const openapiDocument = {
         content: errorContent,
       },
     },
-    schemas: {
-      Group: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
-      FieldSummary: {
-        type: 'object',
-        properties: {
-          field: { type: 'string', description: '`email`, `firstName`, `lastName`, `externalId`, `groups`, `roles`, `password` or `customFields.<key>`' },
-          label: { type: 'string', description: 'The field as the export names it (a custom field by its label)' },
-          users: { type: 'integer' },
-          created: { type: 'integer' },
-          updated: { type: 'integer' },
-          text: { type: 'string', description: 'e.g. "312 users: Roles changed"' },
-        },
-      },
-      ChangeRecord: {
-        type: 'object',
-        properties: {
-          row: { type: 'integer', description: 'The data row of the file (1 = first row under the header)' },
-          userId: { type: 'string' },
-          username: { type: 'string' },
-          outcome: { enum: ['created', 'updated'] },
-          changes: {
-            type: 'array',
-            description: 'A created user lists every field its row set (before null); an updated one the fields that changed',
-            items: { type: 'object', properties: { field: { type: 'string' }, label: { type: 'string' }, before: fieldValue, after: fieldValue } },
-          },
-        },
-      },
-      CustomField: { type: 'object', required: ['key', 'label'], properties: { key: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,49}$' }, label: { type: 'string' } } },
-      ImportJob: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          kind: { enum: ['import', 'undo'], description: '`undo`: a job taking back the import `undoOf`' },
-          undoOf: { type: ['string', 'null'] },
-          undoneBy: { type: ['string', 'null'], description: 'On an import: the undo job that takes (or took) it back' },
-          status: { type: 'string', enum: [...IMPORT_STATUSES] },
-          fileName: { type: 'string' },
-          fileFormat: { enum: ['csv', 'xlsx'], description: '`xlsx`: an Excel workbook, read from `worksheet`' },
-          worksheet: { type: 'string', description: 'Workbooks only: the name of the sheet the users were read from' },
-          settings: {
-            type: 'object',
-            properties: { sendInvitations: { type: 'boolean' }, groupsMode: { enum: ['add', 'replace'] }, rolesMode: { enum: ['add', 'replace'] }, dryRun: { type: 'boolean' } },
-          },
-          counts: {
-            type: 'object',
-            description: '`restored`, `removed` and `conflicts` on an undo job only, one per user it walked',
-            properties: Object.fromEntries(['total', 'processed', 'created', 'updated', 'unchanged', 'failed', 'invited', 'restored', 'removed', 'conflicts'].map((name) => [name, { type: 'integer' }])),
-          },
-          progress: { type: 'number', minimum: 0, maximum: 100 },
-          rowsPerSecond: { type: ['number', 'null'] },
-          etaSeconds: { type: ['number', 'null'] },
-          createdAt: { type: 'string', format: 'date-time' },
-          startedAt: { type: ['string', 'null'], format: 'date-time' },
-          finishedAt: { type: ['string', 'null'], format: 'date-time' },
-          retryOf: { type: ['string', 'null'] },
-          onlyFailedRows: { type: 'boolean' },
-          requestedBy: { type: ['string', 'null'] },
-          cancelRequested: { type: 'boolean' },
-          fileDeletedAt: {
-            type: ['string', 'null'],
-            format: 'date-time',
-            description: 'When the stored upload and failed rows were deleted, UPLOAD_RETENTION_DAYS after the last run on the file ended; since then retry and errors.csv answer 410',
-          },
-          failureReason: { type: 'string' },
-          retrying: {
-            type: 'object',
-            description: 'Present while the worker waits out a database outage; the import resumes from its last committed chunk at nextAt.',
-            properties: { reason: { type: 'string' }, attempt: { type: 'integer' }, nextAt: { type: 'string', format: 'date-time' }, since: { type: 'string', format: 'date-time' } },
-          },
-          invitations: {
-            type: 'object',
-            description: 'Present when the upload asked for invitations',
-            properties: {
-              queued: { type: 'integer' },
-              sent: { type: 'integer' },
-              failed: { type: 'integer' },
-              failures: { type: 'array', items: { type: 'object', properties: { userId: { type: 'string' }, email: { type: ['string', 'null'] }, error: { type: ['string', 'null'] } } } },
-            },
-          },
-        },
-      },
-    },
+    schemas: openapiSchemas,
   },
 } as const;

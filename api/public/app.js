@@ -1,8 +1,9 @@
 // The admin page's entry point: sign-in, role-aware layout and the three tabs.
-import { onUnauthorised, rememberKey, storedKey } from './js/api.js';
+import { api, onUnauthorised, rememberKey, storedKey } from './js/api.js';
 import { setUpDirectory } from './js/directory.js';
 import { $, $$, focusHeading } from './js/dom.js';
 import { setUpImports } from './js/imports.js';
+import { setUpResend } from './js/invitations.js';
 import { identify, setUpSignIn } from './js/session.js';
 import { setUpExport, setUpWizard } from './js/wizard.js';
 
@@ -49,7 +50,18 @@ function setUpTabs(handlers) {
   return { select, byId: (id) => document.getElementById(id) };
 }
 
-function signOut(notice) {
+/**
+ * With an admin key, the page takes a board session, so its "Queues (Bull Board)" link opens the
+ * board without a password prompt; signing out ends it. Best effort: the board also takes the key.
+ */
+function openBoardSession(role) {
+  if (role === 'admin') api('/api/queue-board/session', { method: 'POST' }).catch(() => undefined);
+}
+
+async function signOut(notice) {
+  // With the key named: a refusal (a revoked key) must not call the sign-out listeners again.
+  const key = storedKey();
+  if (session.role === 'admin' && key) await api('/api/queue-board/session', { method: 'DELETE', key }).catch(() => undefined);
   rememberKey(null);
   if (notice) sessionStorage.setItem(NOTICE_STORAGE, notice);
   // A fresh page drops every poll, list and half-filled form of the previous key.
@@ -63,10 +75,12 @@ function start() {
 
   function enterWorkspace(role) {
     applyRole(role);
+    openBoardSession(role);
     if (!started) {
       started = true;
       setUpExport();
       setUpWizard();
+      setUpResend();
       imports = setUpImports();
       directory = setUpDirectory(session);
       tabs = setUpTabs({ 'tab-imports': imports, 'tab-directory': directory });

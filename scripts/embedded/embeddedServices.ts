@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { resolveMongo, type EmbeddedMongo } from './embeddedMongo';
 import { resolveRedis, type EmbeddedRedis } from './embeddedRedis';
 import { startSmtpCapture, type CapturedMail } from './smtpCapture';
@@ -38,4 +40,12 @@ export async function startEmbeddedServices(options: { log: (message: string) =>
       await Promise.allSettled([stopSmtp(), redis.stop(), mongo.stop()]);
     },
   };
+}
+
+/**
+ * The queue prefix of `npm run dev` when QUEUE_PREFIX is not set: `user-import-dev-<8 hex>` from
+ * the checkout's path, so two checkouts on one machine never share the Redis's queues.
+ */
+export function devQueuePrefix(directory = process.cwd()): string {
+  return `user-import-dev-${createHash('sha256').update(path.resolve(directory)).digest('hex').slice(0, 8)}`;
 }

@@ -33,6 +33,11 @@ const invitationSchema = new Schema(
     tokenHash: { type: String, default: null },
     tokenExpiresAt: { type: Date, default: null },
     tokenUsedAt: { type: Date, default: null },
+    /**
+     * sha256 of the links earlier versions carried (the last ten): a link superseded by a re-send
+     * answers that a newer invitation was sent, instead of looking mistyped.
+     */
+    supersededTokenHashes: { type: [String], default: undefined },
     /** The user was removed (an undo of the import that created it): the link answers 410. */
     revokedAt: { type: Date, default: null },
   },
@@ -41,6 +46,7 @@ const invitationSchema = new Schema(
 invitationSchema.index({ userId: 1 }, { unique: true, name: 'user_unique' });
 invitationSchema.index({ tokenHash: 1 }, { name: 'token', partialFilterExpression: { tokenHash: { $type: 'string' } } });
 invitationSchema.index({ importId: 1, status: 1 }, { name: 'import_status' });
+invitationSchema.index({ supersededTokenHashes: 1 }, { name: 'superseded_token' });
 // The recovery sweep: queued invitations untouched for a while, and counts a crash left pending.
 invitationSchema.index({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
 invitationSchema.index({ updatedAt: 1 }, { name: 'count_pending', partialFilterExpression: { invitedCountPending: true } });

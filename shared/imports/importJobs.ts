@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { AppError, conflict, invalidInput, notFound } from '../platform/appError';
-import type { EnqueueImport } from '../queues/queues';
+import type { EnqueueImport, QueuedImportInspection } from '../queues/queues';
 import { FINAL_STATUSES, ImportJobModel, storedUploadOf, type ImportJobDocument } from '../data/importJobModel';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { requireStoredUpload } from './uploadRetention';
@@ -9,6 +9,8 @@ import { resolveColumns } from '../rules/userColumns';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import { summariseInvitations, type InvitationSummary } from '../data/invitationSummary';
 import { failureCauseCountsOf } from '../data/failureCauseCounts';
+import { workerLastSeen } from '../data/deploymentStore';
+import { whyStillQueued, type QueuedWait } from '../rules/queuedImportWait';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
   const job = Types.ObjectId.isValid(id) ? await ImportJobModel.findById(id).lean<ImportJobDocument>() : null;
@@ -16,17 +18,39 @@ export async function getImportJob(id: string): Promise<ImportJobDocument> {
   return job;
 }
 
-export type ImportReport = ImportJobView & { invitations?: InvitationSummary };
+export type ImportReport = ImportJobView & { invitations?: InvitationSummary; waiting?: QueuedWait };
+
+/** What a report of a queued import may ask of the queue: whether workers of other deployments handed it back. */
+export interface QueueFacts {
+  inspectQueuedImport: QueuedImportInspection;
+  queuePrefix: string;
+}
 
 /**
- * One import as its page shows it: the job, why its rows failed once it has ended, and its
- * invitations when the upload asked to send them.
+ * One import as its page shows it: the job; while queued, why, when no worker of this deployment
+ * is taking it; once ended, why its rows failed; and its invitations when the upload asked.
  */
-export async function importReport(id: string): Promise<ImportReport> {
+export async function importReport(id: string, queue?: QueueFacts): Promise<ImportReport> {
   const job = await getImportJob(id);
   if (FINAL_STATUSES.includes(job.status) && (job.counts?.failed ?? 0) > 0 && !job.failureCauses) job.failureCauses = await failureCauseCountsOf(job._id);
-  const view = toImportJobView(job, new Date());
-  return job.settings?.sendInvitations ? { ...view, invitations: await summariseInvitations(job._id) } : view;
+  const now = new Date();
+  const report: ImportReport = toImportJobView(job, now);
+  if (job.status === 'queued' && queue) {
+    const waiting = await queuedWait(job, now, queue);
+    if (waiting) report.waiting = waiting;
+  }
+  if (job.settings?.sendInvitations) report.invitations = await summariseInvitations(job._id);
+  return report;
+}
+
+async function queuedWait(job: ImportJobDocument, now: Date, queue: QueueFacts): Promise<QueuedWait | undefined> {
+  const [lastSeen, handedBack] = await Promise.all([workerLastSeen('imports'), queue.inspectQueuedImport(String(job._id))]);
+  return whyStillQueued({
+    queuedForMs: now.getTime() - job.createdAt.getTime(),
+    workerLastSeenAgoMs: lastSeen ? now.getTime() - lastSeen.getTime() : undefined,
+    handedBack: handedBack ? { times: handedBack.times, lastAgoMs: now.getTime() - handedBack.lastAt } : undefined,
+    queuePrefix: queue.queuePrefix,
+  });
 }
 
 /** Newest first, paged by an opaque cursor (the last job's id: ids grow with creation time). */

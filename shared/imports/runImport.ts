@@ -33,8 +33,11 @@ export interface RunImportOptions {
   inviteUsers?: (importId: string, userIds: string[]) => Promise<void>;
 }
 
-/** `yielded`: handed back for another worker (shutdown); `lost`: another runner has the job. */
-export type RunImportResult = 'finished' | 'yielded' | 'lost';
+/**
+ * `yielded`: handed back for another worker (shutdown); `lost`: another runner has the job;
+ * `not_found`: this deployment's database has no such import.
+ */
+export type RunImportResult = 'finished' | 'yielded' | 'lost' | 'not_found';
 
 /** What an attempt learnt that the next attempt in this process need not learn again. */
 interface AttemptMemo {
@@ -86,7 +89,8 @@ export async function runImport(importId: string, options: RunImportOptions): Pr
 
 async function runAttempt(importId: string, options: RunImportOptions, memo: AttemptMemo, onProgress: () => void): Promise<RunImportResult> {
   const job = await ImportJobModel.findById(importId).lean<ImportJobDocument>();
-  if (!job || FINAL_STATUSES.includes(job.status)) return 'finished';
+  if (!job) return 'not_found';
+  if (FINAL_STATUSES.includes(job.status)) return 'finished';
   memo.checkpointRow = job.checkpointRow ?? 0;
   memo.kind = job.kind;
   if (job.cancelRequested) {

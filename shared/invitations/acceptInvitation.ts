@@ -5,7 +5,7 @@ import { UserModel } from '../data/userModel';
 import { InvitationModel } from '../data/invitationModel';
 import { hashInvitationToken } from './invitationToken';
 
-export type LinkProblem = 'unknown' | 'used' | 'expired' | 'revoked';
+export type LinkProblem = 'unknown' | 'used' | 'expired' | 'revoked' | 'superseded';
 export type InvitationLinkState = { usable: true; username: string } | { usable: false; reason: LinkProblem };
 
 export const LINK_PROBLEMS: Record<LinkProblem, string> = {
@@ -13,11 +13,13 @@ export const LINK_PROBLEMS: Record<LinkProblem, string> = {
   used: 'This invitation link has already been used. Sign in with the password you chose, or ask your administrator for a new invitation.',
   expired: 'This invitation link has expired. Ask your administrator to send you a new invitation.',
   revoked: 'This invitation was withdrawn: the account it was for has been removed. Ask your administrator if you still need an account.',
+  superseded: 'This invitation link was replaced: a newer invitation was sent to this address. Use the link in the newest invitation mail, or ask your administrator to send it again.',
 };
 
 export async function inspectInvitationLink(token: string): Promise<InvitationLinkState> {
-  const invitation = await InvitationModel.findOne({ tokenHash: hashInvitationToken(token) }).lean();
-  if (!invitation) return { usable: false, reason: 'unknown' };
+  const tokenHash = hashInvitationToken(token);
+  const invitation = await InvitationModel.findOne({ tokenHash }).lean();
+  if (!invitation) return { usable: false, reason: (await InvitationModel.exists({ supersededTokenHashes: tokenHash })) ? 'superseded' : 'unknown' };
   if (invitation.revokedAt) return { usable: false, reason: 'revoked' };
   if (invitation.tokenUsedAt) return { usable: false, reason: 'used' };
   if (!invitation.tokenExpiresAt || invitation.tokenExpiresAt <= new Date()) return { usable: false, reason: 'expired' };

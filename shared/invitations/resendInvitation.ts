@@ -1,23 +1,45 @@
 import { Types } from 'mongoose';
-import { notFound } from '../platform/appError';
+import { AppError, conflict } from '../platform/appError';
 import { UserModel } from '../data/userModel';
 import { invitationResendJob, type EnqueueInvitations } from '../queues/queues';
 import { InvitationModel } from '../data/invitationModel';
+import { usernameKey } from '../rules/rowDecision';
 
 /**
  * Queues a new version of the user's invitation, which carries a new link; the previous link
- * stops working when the new version is first sent, and jobs of older versions send nothing.
- * The record is written before the job, so a job lost with Redis is queued again by recovery.
+ * stops working when the new version is first sent (and then says a newer invitation was sent),
+ * and jobs of older versions send nothing. The user is named as a person would: by username or
+ * e-mail address (or by id). The record is written before the job, so a job lost with Redis is
+ * queued again by recovery.
  */
-export async function resendInvitation(userId: string, enqueueInvitations: EnqueueInvitations): Promise<{ userId: string; status: 'queued' }> {
-  const exists = Types.ObjectId.isValid(userId) && (await UserModel.exists({ _id: userId }));
-  if (!exists) throw notFound(`User ${userId}`);
+export async function resendInvitation(user: string, enqueueInvitations: EnqueueInvitations): Promise<{ userId: string; username: string; email: string; status: 'queued' }> {
+  const found = await userNamed(user);
   const invitation = await InvitationModel.findOneAndUpdate(
-    { userId: new Types.ObjectId(userId) },
+    { userId: found._id },
     { $inc: { version: 1 }, $set: { status: 'queued', lastError: null } },
     { upsert: true, returnDocument: 'after', projection: { version: 1 } },
   ).lean();
+  const userId = String(found._id);
   // An upsert with `new` always returns the document.
   await enqueueInvitations([invitationResendJob(userId, invitation!.version)]);
-  return { userId, status: 'queued' };
+  return { userId, username: found.username, email: found.email, status: 'queued' };
+}
+
+/** A user by id, by username (any case), or by e-mail address when exactly one user has it. */
+async function userNamed(name: string): Promise<{ _id: Types.ObjectId; username: string; email: string }> {
+  const projection = { username: 1, email: 1 };
+  const trimmed = name.trim();
+  if (Types.ObjectId.isValid(trimmed) && /^[0-9a-f]{24}$/i.test(trimmed)) {
+    const byId = await UserModel.findById(trimmed, projection).lean();
+    if (byId) return byId;
+  }
+  const byUsername = await UserModel.findOne({ usernameKey: usernameKey(trimmed) }, projection).lean();
+  if (byUsername) return byUsername;
+  const byEmail = await UserModel.find({ email: trimmed }, projection).limit(3).lean();
+  if (byEmail.length === 1) return byEmail[0];
+  if (byEmail.length > 1) {
+    const some = byEmail.map((user) => `"${user.username}"`).join(', ');
+    throw conflict('ambiguous_email', `Several users have the e-mail address ${trimmed} (${some}${byEmail.length > 2 ? ', …' : ''}): name the user by username instead.`);
+  }
+  throw new AppError('not_found', 'user_not_found', `No user has the username or e-mail address "${trimmed.slice(0, 100)}". Check the spelling, or look the user up in an export.`);
 }

@@ -22,6 +22,9 @@ export interface SendContext {
 
 export const USER_GONE = 'the user no longer exists';
 
+/** Links of earlier versions a record remembers, so they can say they were replaced. */
+const SUPERSEDED_LINKS_KEPT = 10;
+
 type Invitation = Pick<InvitationDocument, '_id' | 'importId' | 'version' | 'status' | 'tokenVersion' | 'tokenHash' | 'tokenExpiresAt' | 'tokenUsedAt'>;
 
 /**
@@ -113,6 +116,8 @@ async function fixLink(invitation: Invitation, version: number, email: string, {
   const expired = !invitation.tokenExpiresAt || invitation.tokenExpiresAt <= now;
   const install = !installed || expired;
 
+  // The link of an earlier version stops working now; kept by its hash, it can still say why.
+  const superseded = install && invitation.tokenHash && invitation.tokenHash !== tokenHash ? invitation.tokenHash : undefined;
   const updated = await InvitationModel.findOneAndUpdate(
     // The link state read above must still hold: of two racing attempts, one installs the link.
     { _id: invitation._id, version, status: 'queued', tokenVersion: invitation.tokenVersion ?? null, tokenExpiresAt: invitation.tokenExpiresAt ?? null },
@@ -121,6 +126,7 @@ async function fixLink(invitation: Invitation, version: number, email: string, {
       $set: install
         ? { email, tokenVersion: version, tokenHash, tokenExpiresAt: new Date(now.getTime() + invitations.ttlMs), tokenUsedAt: null }
         : { email },
+      ...(superseded && { $push: { supersededTokenHashes: { $each: [superseded], $slice: -SUPERSEDED_LINKS_KEPT } } }),
     },
     { returnDocument: 'after', projection: { tokenExpiresAt: 1, tokenUsedAt: 1 } },
   ).lean();

@@ -20,7 +20,8 @@ function openStdout(format: LogFormat): Stdout {
   if (format === 'json') return { format, stream: pino.destination({ dest: 1, sync: true }), close: () => {} };
   const stream = pino.transport({
     target: 'pino-pretty',
-    options: { destination: 1, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+    // One line per entry: a person scrolling `npm run dev` reads entries, not objects spread over lines.
+    options: { destination: 1, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true },
   });
   return { format, stream, close: () => stream.end() };
 }

@@ -12,6 +12,8 @@ import '../data/importJobModel';
 import '../data/importRowErrorModel';
 import '../data/importChangeModel';
 import '../data/invitationModel';
+import '../data/deploymentModel';
+import { deploymentIdentity } from '../data/deploymentStore';
 
 /**
  * The connections both processes share, opened once at start and closed once at shutdown, with
@@ -21,6 +23,11 @@ import '../data/invitationModel';
  */
 export interface Runtime<C extends BaseConfig = WorkerConfig> {
   config: C;
+  /**
+   * This deployment's id, stored in its MongoDB at the first start: every queue job carries it,
+   * so a worker of another deployment sharing the Redis hands the job back instead of running it.
+   */
+  deploymentId: string;
   redis: Redis;
   importQueue: Queue<ImportJobPayload>;
   invitationQueue: Queue<InvitationJobPayload>;
@@ -41,11 +48,13 @@ export async function openRuntime<C extends BaseConfig>(config: C, options: Runt
   setLogLevel(config.logLevel);
   await connectMongo(config.mongoUrl, { dbName: options.dbName, monitorCommands: options.monitorCommands });
   await ensureIndexes();
+  const deploymentId = await deploymentIdentity();
   const redis = connectRedis(config.redisUrl);
   const importQueue = createImportQueue(redis, config.queuePrefix);
   const invitationQueue = createInvitationQueue(redis, config.queuePrefix, config.invitations.retryBaseMs);
   return {
     config,
+    deploymentId,
     redis,
     importQueue,
     invitationQueue,

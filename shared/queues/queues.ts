@@ -7,12 +7,24 @@ export const QUEUE_NAMES = {
   invitations: 'invitations',
 } as const;
 
-export interface ImportJobPayload {
+/**
+ * What every job carries besides its own payload: whose it is. Deployments that share a Redis and
+ * a QUEUE_PREFIX share the queues too; a worker runs only its own deployment's jobs and hands any
+ * other back (worker/foreignJobs.ts), marking it so the owner's page can say why it waits.
+ */
+export interface JobOwnership {
+  /** The deployment that queued the job (Runtime.deploymentId); absent on jobs queued before there were ids. */
+  deploymentId?: string;
+  /** Set by workers of other deployments each time they hand the job back. */
+  handedBack?: { times: number; lastAt: number };
+}
+
+export interface ImportJobPayload extends JobOwnership {
   /** The import job document's id; also the BullMQ job id, so a double enqueue is a no-op. */
   importId: string;
 }
 
-export interface InvitationJobPayload {
+export interface InvitationJobPayload extends JobOwnership {
   userId: string;
   /** The import that created the user (informative: the count follows the invitation record). */
   importId?: string;
@@ -25,8 +37,8 @@ export interface InvitationJobPayload {
   version?: number;
 }
 
-/** An invitation job as this code queues it: every job names the version it sends. */
-export type InvitationJob = InvitationJobPayload & { version: number };
+/** An invitation job as the use cases queue it: every job names the version it sends (the queue adds whose it is). */
+export type InvitationJob = Omit<InvitationJobPayload, keyof JobOwnership> & { version: number };
 
 /**
  * BullMQ needs `maxRetriesPerRequest: null` on the connections its workers block on; using it
@@ -95,17 +107,45 @@ export type EnqueueImport = (importId: string) => Promise<void>;
 /** Queues jobs for invitations whose records exist; the records are what survives a loss of Redis. */
 export type EnqueueInvitations = (jobs: InvitationJob[]) => Promise<void>;
 
-export function enqueueImportOn(queue: Queue<ImportJobPayload>): EnqueueImport {
+export function enqueueImportOn(queue: Queue<ImportJobPayload>, deploymentId: string): EnqueueImport {
   return async (importId) => {
-    await queue.add('import', { importId }, { jobId: importId });
+    await queue.add('import', { importId, deploymentId }, { jobId: importId });
   };
 }
 
-export function enqueueInvitationsOn(queue: Queue<InvitationJobPayload>): EnqueueInvitations {
+export function enqueueInvitationsOn(queue: Queue<InvitationJobPayload>, deploymentId: string): EnqueueInvitations {
   return async (jobs) => {
     if (jobs.length === 0) return;
-    await queue.addBulk(jobs.map((data) => ({ name: data.reason === 'resend' ? 'resend' : 'invite', data, opts: { jobId: invitationJobId(data.userId, data.version) } })));
+    await queue.addBulk(
+      jobs.map((job) => ({ name: job.reason === 'resend' ? 'resend' : 'invite', data: { ...job, deploymentId }, opts: { jobId: invitationJobId(job.userId, job.version) } })),
+    );
   };
+}
+
+/**
+ * How long a job handed back by another deployment's worker waits before any worker may take it
+ * again. Which waiting worker takes a job is a coin toss, so its own deployment's worker gets it
+ * after a few tosses: short waits for the first 20 (a few seconds in all), then doubling up to
+ * 30 s, so a job whose deployment runs no worker at all does not keep the others busy.
+ */
+export function handBackDelayMs(times: number): number {
+  return times <= 20 ? 200 : Math.min(30_000, 200 * 2 ** (times - 20));
+}
+
+/** What the API may learn of a queued import's queue job: whether another deployment's worker handed it back. */
+export type QueuedImportInspection = (importId: string) => Promise<JobOwnership['handedBack'] | undefined>;
+
+export function inspectQueuedImportOn(queue: Queue<ImportJobPayload>): QueuedImportInspection {
+  return async (importId) => (await queue.getJob(importId))?.data?.handedBack;
+}
+
+/** Removes every job of both queues under `prefix`: `npm run dev` drops the jobs of a previous run whose in-memory database is gone. */
+export async function discardQueues(redis: Redis, prefix: string): Promise<void> {
+  for (const name of Object.values(QUEUE_NAMES)) {
+    const queue = new Queue(name, { connection: queueConnection(redis), prefix });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
 }
 
 /** Queue states in which a job will still run (or is running) without help. */
@@ -124,8 +164,8 @@ export interface ImportQueueForRecovery {
   requeue(importId: string): Promise<boolean>;
 }
 
-export function importQueueForRecovery(queue: Queue<ImportJobPayload>): ImportQueueForRecovery {
-  const enqueueImport = enqueueImportOn(queue);
+export function importQueueForRecovery(queue: Queue<ImportJobPayload>, deploymentId: string): ImportQueueForRecovery {
+  const enqueueImport = enqueueImportOn(queue, deploymentId);
   return {
     async stateOf(importId) {
       const state = await queue.getJobState(importId);
@@ -149,8 +189,8 @@ export function importQueueForRecovery(queue: Queue<ImportJobPayload>): ImportQu
  */
 export type RequeueInvitationJobs = (jobs: InvitationJob[]) => Promise<number>;
 
-export function requeueInvitationJobsOn(queue: Queue<InvitationJobPayload>): RequeueInvitationJobs {
-  const enqueueInvitations = enqueueInvitationsOn(queue);
+export function requeueInvitationJobsOn(queue: Queue<InvitationJobPayload>, deploymentId: string): RequeueInvitationJobs {
+  const enqueueInvitations = enqueueInvitationsOn(queue, deploymentId);
   return async (jobs) => {
     // The queue's own ioredis connection (BullMQ types it by the few commands it uses itself):
     // one pipelined round trip for the whole batch.

@@ -34,9 +34,11 @@ describe('API keys and roles', () => {
   });
 
   test('When a route does not exist, then the answer is a JSON 404 without a stack trace', async () => {
-    const response = await service.asAdmin().get('/api/nothing-here');
+    const response = await service.asAdmin().get('/api/nothing-here?x=1');
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('route_not_found');
+    // The path as it was sent, /api prefix included, without the query.
+    expect(response.body.error.message).toBe('There is no GET /api/nothing-here. See /api/openapi.json.');
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+/);
   });
 

@@ -30,6 +30,8 @@ const ROUTES: Array<[Method, string, 'admin' | 'support']> = [
   ['delete', '/api/custom-fields/jobtitle', 'admin'],
   ['post', `/api/users/${someId}/invite`, 'admin'],
   ['get', '/api/me', 'support'],
+  ['post', '/api/queue-board/session', 'admin'],
+  ['delete', '/api/queue-board/session', 'support'],
 ];
 
 describe('who may call what', () => {
@@ -45,7 +47,7 @@ describe('who may call what', () => {
 
   test.each(ROUTES.filter(([, , role]) => role === 'support'))('%s %s with a support key passes the role check', async (method, path) => {
     const response = await service.asSupport()[method](path);
-    expect([200, 201, 202, 400, 404, 409]).toContain(response.status);
+    expect([200, 201, 202, 204, 400, 404, 409]).toContain(response.status);
   });
 });
 
@@ -61,7 +63,7 @@ describe('the OpenAPI document', () => {
     const response = await service.asSupport().get('/api/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
-    const documented = Object.keys(response.body.paths).map((route) => route.replace('{id}', someId).replace('{key}', 'jobtitle'));
+    const documented = Object.keys(response.body.paths).map((route) => route.replace('{id}', someId).replace('{user}', someId).replace('{key}', 'jobtitle'));
     for (const [, route] of ROUTES) expect(documented).toContain(route);
   });
 });

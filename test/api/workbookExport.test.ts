@@ -48,7 +48,7 @@ describe('the user export as an Excel workbook', () => {
   test('When the directory has no users, then the workbook holds the header row only', async () => {
     const { response, sheet } = await downloadWorkbook();
     expect(response.headers['content-type']).toBe(WORKBOOK_TYPE);
-    expect(response.headers['content-disposition']).toMatch(/^attachment; filename="?users-\d{4}-\d{2}-\d{2}\.xlsx"?$/);
+    expect(response.headers['content-disposition']).toMatch(/^attachment; filename="?users-\d{4}-\d{2}-\d{2}-\d{6}\.xlsx"?$/);
     expect(sheet.actualRowCount).toBe(1);
     expect(rowCells(sheet, 1, exportHeader([]).length)).toEqual(exportHeader([]));
   });

@@ -45,7 +45,7 @@ describeInBrowser('admin page, signed in with an admin key', () => {
     await session.screenshot(page, '02-users-upload-csv');
 
     const exported = await session.download(page, () => page.getByRole('button', { name: 'Export users', exact: true }).click());
-    expect(exported.name).toMatch(/^users-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(exported.name).toMatch(/^users-\d{4}-\d{2}-\d{2}-\d{6}\.csv$/);
     expect(exported.content.subarray(0, 3)).toEqual(BOM);
     const lines = exported.content.subarray(3).toString('utf8').split(/\r?\n/);
     expect(lines[0]).toMatch(/^Email,Username,First Name,Last Name,User groups,Roles,Password,External ID/);
@@ -63,7 +63,7 @@ describeInBrowser('admin page, signed in with an admin key', () => {
     const page = await session.openPage();
     await session.signIn(page, ADMIN_KEY);
     const exported = await session.download(page, () => page.getByRole('button', { name: 'Export users (Excel)' }).click());
-    expect(exported.name).toMatch(/^users-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    expect(exported.name).toMatch(/^users-\d{4}-\d{2}-\d{2}-\d{6}\.xlsx$/);
     const workbook = new ExcelJS.Workbook();
     // exceljs declares its own Buffer type, which Node's Buffer no longer matches.
     await workbook.xlsx.load(exported.content as unknown as Parameters<typeof workbook.xlsx.load>[0]);

@@ -12,14 +12,14 @@ describeInBrowser('admin page, signed in with a support key', () => {
     session = await startBrowserSession({ IMPORT_CHUNK_SIZE: '10' });
     await createGroups(session.service, 'Sales');
     await importCsv(session.service, 'Email,Username\nfirst@example.com,first\n');
-    failedJob = await importCsv(session.service, 'Email,Username,User groups\nok@example.com,ok,Sales\nbad@example.com,bad,Nowhere\n');
+    failedJob = await importCsv(session.service, 'Email,Username,User groups\nok@example.com,ok,Sales\nbad@example.com,bad,Nowhere\nworse@@example.com,worse,Sales\n');
   });
   afterAll(() => session?.close());
   afterEach(() => {
     expect(session?.pageErrors ?? []).toEqual([]);
   });
 
-  test('When a support key signs in, then there is no upload or export, and an import opened from the Imports tab can be downloaded and re-run', async () => {
+  test('When a support key signs in, then there is no upload or export, and a failed import reads why its rows failed, its failed rows download, and the corrected rows upload back and finish', async () => {
     const page = await session.openPage();
     await session.signIn(page, SUPPORT_KEY);
     await page.getByText('Signed in with the support role').waitFor();
@@ -28,7 +28,7 @@ describeInBrowser('admin page, signed in with a support key', () => {
     const rows = page.locator('#imports-table tbody tr');
     await page.getByText('2 imports shown, newest first.').waitFor();
     expect(await rows.count()).toBe(2);
-    expect(await rows.first().textContent()).toMatch(/Completed with errors.*users\.csv.*admin.*2\/2 · 1 created · 1 failed/);
+    expect(await rows.first().textContent()).toMatch(/Completed with errors.*users\.csv.*admin.*3\/3 · 1 created · 2 failed/);
     await session.screenshot(page, '11-support-imports');
 
     await page.getByRole('tab', { name: 'Users' }).click();
@@ -46,20 +46,35 @@ describeInBrowser('admin page, signed in with a support key', () => {
     const detail = page.locator('#detail-job .job-panel');
     await detail.and(page.locator('[data-status="completed_with_errors"]')).waitFor();
     expect(await page.evaluate('document.activeElement.className')).toBe('job-title');
+
+    // Why the rows failed, grouped by cause with what to do, without opening the file.
+    const causes = detail.getByRole('list', { name: 'Failed rows by cause, most rows first' });
+    expect(await causes.locator('li').allTextContents()).toEqual([
+      '1 row: the email is not a valid address: write each as name@example.com in the failed rows file, then Upload corrected rows.',
+      '1 row: group "Nowhere" does not exist: create it under Groups & fields (or fix the spelling: names must match exactly), then Retry failed rows.',
+    ]);
+    // Re-running the whole file is an admin's; support retries failed rows or uploads corrections.
+    expect(await detail.getByRole('button', { name: 'Re-run' }).count()).toBe(0);
     await session.screenshot(page, '12-support-import-detail');
 
     const report = await session.download(page, () => detail.getByRole('button', { name: 'Download failed rows' }).click());
-    expect(report.content.toString('utf8')).toContain('bad@example.com,bad,Nowhere,"Row 2: Unknown group ""Nowhere""');
+    const failedRows = report.content.toString('utf8');
+    expect(failedRows).toContain('bad@example.com,bad,Nowhere,"Row 2: Unknown group ""Nowhere""');
 
-    await detail.getByRole('button', { name: 'Re-run' }).click();
-    await detail.getByText(/re-run of an earlier import/).waitFor();
-    await detail.and(page.locator('[data-status="completed_with_errors"]')).waitFor();
-    expect(await detail.locator('[data-count="unchanged"]').textContent()).toBe('1');
-    expect(await detail.locator('[data-count="failed"]').textContent()).toBe('1');
+    // Fixed as a support engineer would in Excel: the group spelt right, the address corrected.
+    const corrected = failedRows.replace('Nowhere,"Row 2', 'Sales,"Row 2').replace('worse@@example.com', 'worse@example.com');
+    await detail.locator('.corrections-file').setInputFiles({ name: 'failed-rows.csv', mimeType: 'text/csv', buffer: Buffer.from(corrected, 'utf8') });
+    await detail.getByRole('button', { name: 'Upload corrected rows' }).click();
+    await detail.getByText(/corrected rows of an earlier import/).waitFor();
+    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+    expect(await detail.locator('[data-count="created"]').textContent()).toBe('2');
+    expect(await detail.locator('[data-count="failed"]').textContent()).toBe('0');
+    await session.screenshot(page, '12b-support-corrected-rows');
 
     await page.getByRole('button', { name: '← All imports' }).click();
     await page.getByText('3 imports shown, newest first.').waitFor();
-    expect(await rows.first().textContent()).toContain('(re-run)');
+    expect(await rows.first().textContent()).toContain('(corrected rows)');
+    expect(await rows.first().textContent()).toContain('support');
     expect(await rows.nth(1).getAttribute('data-job-id')).toBe(failedJob.id);
     await page.close();
   });

@@ -27,7 +27,8 @@ const alive = (pid: number) => {
 describe('npm run dev', () => {
   test('When started with nothing configured, then it is ready within 30 s, logs readable lines, and Ctrl-C stops it with nothing left running', async () => {
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info' };
+    // A prefix of the test's own: the checkout's dev prefix may be in use by a developer's npm run dev.
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LOG_LEVEL: 'info', QUEUE_PREFIX: `test-dev-${port}` };
     delete env.MONGO_URL;
     delete env.LOG_FORMAT;
     const dev = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

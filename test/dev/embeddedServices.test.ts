@@ -1,6 +1,7 @@
 import { answersPing, freePort, resolveRedis } from '../../scripts/embedded/embeddedRedis';
 import { startSmtpCapture } from '../../scripts/embedded/smtpCapture';
 import nodemailer from 'nodemailer';
+import { devQueuePrefix } from '../../scripts/embedded/embeddedServices';
 
 describe('embedded services for development and tests', () => {
   const savedRedisUrl = process.env.REDIS_URL;
@@ -19,6 +20,12 @@ describe('embedded services for development and tests', () => {
     expect(await answersPing('127.0.0.1', port)).toBe(true);
     await redis.stop();
     expect(await answersPing('127.0.0.1', port)).toBe(false);
+  });
+
+  test('When two checkouts run npm run dev on one Redis, then each has a queue prefix of its own, the same at every start', () => {
+    expect(devQueuePrefix('/home/ann/user-import')).toMatch(/^user-import-dev-[0-9a-f]{8}$/);
+    expect(devQueuePrefix('/home/ann/user-import')).toBe(devQueuePrefix('/home/ann/user-import/'));
+    expect(devQueuePrefix('/home/ann/user-import')).not.toBe(devQueuePrefix('/home/ann/user-import-copy'));
   });
 
   test('When REDIS_URL is set, then it is used as it is', async () => {

@@ -36,7 +36,7 @@ async function failQueueJob(importId: string): Promise<void> {
 describe('imports left without a live queue job', () => {
   test('When an import waits in the queue, then recovery leaves it alone', async () => {
     const upload = await uploadCsv(service, csv('live'));
-    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue), { olderThanMs: 0 })).toBe(0);
+    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue, service.runtime.deploymentId), { olderThanMs: 0 })).toBe(0);
     expect(await service.runtime.importQueue.getJobState(upload.body.id)).toBe('waiting');
     await service.runtime.importQueue.obliterate({ force: true });
     await ImportJobModel.updateOne({ _id: upload.body.id }, { $set: { status: 'cancelled' } });
@@ -47,7 +47,7 @@ describe('imports left without a live queue job', () => {
     await failQueueJob(upload.body.id);
     expect((await service.asSupport().get(`/api/imports/${upload.body.id}`)).body.status).toBe('queued');
 
-    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue), { olderThanMs: 0 })).toBe(1);
+    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue, service.runtime.deploymentId), { olderThanMs: 0 })).toBe(1);
     const workers = startWorkers(service.runtime);
     try {
       const job = await waitForImport(service, upload.body.id);
@@ -64,7 +64,7 @@ describe('imports left without a live queue job', () => {
     await ImportJobModel.updateOne({ _id: upload.body.id }, { $set: { recoveries: 5 } });
     await failQueueJob(upload.body.id);
 
-    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue), { olderThanMs: 0, maxRecoveries: 5 })).toBe(0);
+    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue, service.runtime.deploymentId), { olderThanMs: 0, maxRecoveries: 5 })).toBe(0);
     const job = (await service.asSupport().get(`/api/imports/${upload.body.id}`)).body;
     expect(job.status).toBe('failed');
     expect(job.failureReason).toBe(
@@ -75,8 +75,8 @@ describe('imports left without a live queue job', () => {
   test('When an import was created moments ago, then recovery waits before deciding it is stranded', async () => {
     const upload = await uploadCsv(service, csv('fresh'));
     await service.runtime.importQueue.obliterate({ force: true });
-    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue), { olderThanMs: 60_000 })).toBe(0);
-    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue), { olderThanMs: 0 })).toBe(1);
+    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue, service.runtime.deploymentId), { olderThanMs: 60_000 })).toBe(0);
+    expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue, service.runtime.deploymentId), { olderThanMs: 0 })).toBe(1);
     expect(await service.runtime.importQueue.getJobState(upload.body.id)).toBe('waiting');
   });
 });

@@ -26,7 +26,7 @@ export async function importWithInvitations(service: TestService, csv: string) {
   const upload = await uploadCsv(service, csv, { sendInvitations: true });
   if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${JSON.stringify(upload.body)}`);
   const { config, invitationQueue } = service.runtime;
-  const enqueueInvitations = enqueueInvitationsOn(invitationQueue);
+  const enqueueInvitations = enqueueInvitationsOn(invitationQueue, service.runtime.deploymentId);
   await runImport(upload.body.id, {
     chunkSize: config.importChunkSize,
     changeRetentionMs: config.changeRetentionMs,

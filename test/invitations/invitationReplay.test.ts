@@ -112,8 +112,8 @@ describe('queueing an import\'s invitations', () => {
     const before = await InvitationModel.findById(invitation._id).lean();
     const jobsBefore = await queue.count();
 
-    await queueImportInvitations(enqueueInvitationsOn(queue), job.id, [payload.userId]);
-    await queueImportInvitations(enqueueInvitationsOn(queue), job.id, [payload.userId]);
+    await queueImportInvitations(enqueueInvitationsOn(queue, service.runtime.deploymentId), job.id, [payload.userId]);
+    await queueImportInvitations(enqueueInvitationsOn(queue, service.runtime.deploymentId), job.id, [payload.userId]);
     expect(await InvitationModel.findById(invitation._id).lean()).toEqual(before);
     expect(await queue.count()).toBe(jobsBefore);
     expect(await InvitationModel.countDocuments({ userId: invitation.userId })).toBe(1);

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { UserModel } from '../../shared/data/userModel';
 import { passwordMatches } from '../../shared/directory/passwordHashing';
@@ -137,9 +138,62 @@ describe('invitations to new users', () => {
     await smtp.waitForMails(2);
     const newToken = linkOf(smtp.mails[1]);
     expect(newToken).not.toBe(oldToken);
-    expect((await service.anonymous().get(`/invite/${oldToken}`)).status).toBe(404);
+    // The old link says it was replaced, not that it was mistyped: the page and a form post alike.
+    const superseded = await service.anonymous().get(`/invite/${oldToken}`);
+    expect(superseded.status).toBe(410);
+    expect(superseded.text).toContain('This invitation link was replaced: a newer invitation was sent to this address.');
+    const posted = await service.anonymous().post(`/invite/${oldToken}`).send({ password: 'A-good-password-1' });
+    expect(posted.status).toBe(410);
+    expect(posted.body.error).toMatchObject({ code: 'invitation_superseded' });
     expect((await service.anonymous().get(`/invite/${newToken}`)).status).toBe(200);
-    expect((await service.asAdmin().post('/api/users/65a000000000000000000000/invite')).status).toBe(404);
+    const unknown = await service.asAdmin().post('/api/users/65a000000000000000000000/invite');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('user_not_found');
+  });
+
+  test('When an admin re-sends by e-mail address or by username in any case, then that user gets a new invitation; a name nobody has, or an address two users share, says what to do', async () => {
+    const job = await importCsv(service, `${HEADER}
+bymail@example.com,bymail,By
+Shared1@example.com,shared1,
+shared@example.com,shared2,
+shared@example.com,shared3,
+`, { sendInvitations: true });
+    await settled(job.id);
+    smtp.mails.length = 0;
+
+    const byMail = await service.asAdmin().post('/api/users/bymail@example.com/invite').expect(202);
+    expect(byMail.body).toMatchObject({ username: 'bymail', email: 'bymail@example.com', status: 'queued' });
+    await service.asAdmin().post(`/api/users/${encodeURIComponent('SHARED1')}/invite`).expect(202);
+    await smtp.waitForMails(2);
+    expect(smtp.mails.map((mail) => mail.envelopeTo[0]).sort()).toEqual(['Shared1@example.com', 'bymail@example.com']);
+    expect(await invitation('bymail')).toMatchObject({ version: 2, status: 'sent' });
+
+    const ambiguous = await service.asAdmin().post('/api/users/shared@example.com/invite');
+    expect(ambiguous.status).toBe(409);
+    expect(ambiguous.body.error).toMatchObject({ code: 'ambiguous_email', message: expect.stringContaining('name the user by username instead') });
+    const nobody = await service.asAdmin().post('/api/users/no-such-user@example.org/invite');
+    expect(nobody.status).toBe(404);
+    expect(nobody.body.error.message).toBe('No user has the username or e-mail address "no-such-user@example.org". Check the spelling, or look the user up in an export.');
+  });
+
+  test('When invitations are still waiting, then the import report says about how long they will take at the pace the sent ones went out', async () => {
+    const job = await importCsv(service, `${HEADER}
+eta@example.com,eta,
+`, { sendInvitations: true });
+    await settled(job.id);
+    // Eleven mails over ten seconds and fifty still to go: a mail a second, so about fifty seconds.
+    const start = Date.now() - 60_000;
+    const records = [
+      ...Array.from({ length: 11 }, (_, i) => ({ status: 'sent', sentAt: new Date(start + i * 1000) })),
+      ...Array.from({ length: 50 }, () => ({ status: 'queued', sentAt: null })),
+    ].map((state) => ({ ...state, userId: new Types.ObjectId(), importId: new Types.ObjectId(job.id), version: 1 }));
+    await InvitationModel.insertMany(records);
+    const report = (await service.asAdmin().get(`/api/imports/${job.id}`)).body;
+    expect(report.invitations).toMatchObject({ sent: 12, queued: 50, etaSeconds: expect.any(Number) });
+    // The import's own invitation went out just now, stretching the span: the pace is slower than a mail a second.
+    expect(report.invitations.etaSeconds).toBeGreaterThanOrEqual(50);
+    await InvitationModel.deleteMany({ importId: job.id, status: 'queued' });
+    expect((await service.asAdmin().get(`/api/imports/${job.id}`)).body.invitations.etaSeconds).toBe(0);
   });
 
   test('When a re-send job of an older version reaches the worker after a newer one, then it completes without sending anything', async () => {

@@ -43,14 +43,14 @@ describe('invitations when Redis loses its data', () => {
     expect(await queue.count()).toBe(0);
 
     sender = startInvitationWorker(service.runtime);
-    expect(await requeueStrandedInvitations(requeueInvitationJobsOn(queue), { olderThanMs: 0 })).toBe(25);
+    expect(await requeueStrandedInvitations(requeueInvitationJobsOn(queue, service.runtime.deploymentId), { olderThanMs: 0 })).toBe(25);
     await smtp.waitForMails(25);
     const report = await invitationsSettled(service, job.id);
     expect(report.invitations).toMatchObject({ queued: 0, sent: 25, failed: 0 });
     expect(report.counts.invited).toBe(25);
 
     // Nothing is stranded any more: another sweep re-queues nothing and no second mail follows.
-    expect(await requeueStrandedInvitations(requeueInvitationJobsOn(queue), { olderThanMs: 0 })).toBe(0);
+    expect(await requeueStrandedInvitations(requeueInvitationJobsOn(queue, service.runtime.deploymentId), { olderThanMs: 0 })).toBe(0);
     await sleep(300);
     const recipients = smtp.mails.map((mail) => mail.envelopeTo[0]).sort();
     expect(recipients).toEqual(rows.map((row) => row.split(',')[0]).sort());

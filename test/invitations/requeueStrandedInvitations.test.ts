@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const queue = () => service.runtime.invitationQueue;
-const requeueJobs = () => requeueInvitationJobsOn(queue());
+const requeueJobs = () => requeueInvitationJobsOn(queue(), service.runtime.deploymentId);
 const payloadOf = (userId: string, importId?: string): InvitationJobPayload & { version: number } => ({ userId, importId, reason: 'import', version: 1 });
 
 /** Takes the one waiting job the way a worker does and finishes it, without sending anything. */
@@ -55,11 +55,11 @@ describe('re-queueing stranded invitations', () => {
     const [live, sent, failed, lost, completed, failedJob] = userIds;
     await queue().drain();
     // Finished jobs first, one at a time, so the worker takes the one meant.
-    await enqueueInvitationsOn(queue())([payloadOf(completed, importId)]);
+    await enqueueInvitationsOn(queue(), service.runtime.deploymentId)([payloadOf(completed, importId)]);
     await finishOnlyWaitingJob('completed');
     await queue().add('invite', payloadOf(failedJob, importId), { jobId: invitationJobId(failedJob, 1), attempts: 1 });
     await finishOnlyWaitingJob('failed');
-    await enqueueInvitationsOn(queue())([payloadOf(live, importId)]);
+    await enqueueInvitationsOn(queue(), service.runtime.deploymentId)([payloadOf(live, importId)]);
     await InvitationModel.updateOne({ userId: sent }, { $set: { status: 'sent', sentAt: new Date() } });
     await InvitationModel.updateOne({ userId: failed }, { $set: { status: 'failed', lastError: 'SMTP 550' } });
     const liveJobBefore = await queue().getJob(invitationJobId(live, 1));

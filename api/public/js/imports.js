@@ -29,7 +29,7 @@ export function setUpImports() {
   function row(job) {
     const kind = job.kind === 'undo' ? ' (undo)'
       : job.settings && job.settings.dryRun ? ' (dry run)'
-        : job.undoneBy ? ' (undone)' : job.retryOf ? (job.onlyFailedRows ? ' (retry of failed rows)' : ' (re-run)') : '';
+        : job.undoneBy ? ' (undone)' : job.correctsImport ? ' (corrected rows)' : job.retryOf ? (job.onlyFailedRows ? ' (retry of failed rows)' : ' (re-run)') : '';
     return el('tr', { 'data-job-id': job.id },
       el('td', { 'data-label': 'Status' }, el('span', { class: `status-pill status-${job.status}` }, STATUS_LABELS[job.status] || job.status)),
       el('td', { 'data-label': 'File', class: 'file-cell' }, job.fileName, el('span', { class: 'hint' }, kind)),

@@ -3,11 +3,19 @@
 import { api, downloadFile } from './api.js';
 import { createChangePreview } from './changes.js';
 import { $, el, focusHeading, formatDate, formatDuration, formatNumber, isActive, showError, STATUS_LABELS, uniqueId } from './dom.js';
+import { createFailedRows } from './failedRows.js';
+import { createRerunControls } from './rerun.js';
 import { createUndoControls, undoResultMessage } from './undo.js';
 
 const POLL_MS = 500;
 const INVITATION_POLL_MS = 1000;
-const INVITATION_POLL_LIMIT = 180;
+/** Invitations of a large import go out for a long time: after a minute of polling, poll every 5 s. */
+const INVITATION_SLOW_POLL_MS = 5000;
+const INVITATION_FAST_POLLS = 60;
+
+/** What a dry run's count boxes say: what would happen, not what did. */
+const DRY_RUN_LABELS = { created: 'Would create', updated: 'Would update', unchanged: 'Would stay unchanged', failed: 'Would fail' };
+const COUNT_LABELS = { created: 'Created', updated: 'Updated', unchanged: 'Unchanged', failed: 'Failed' };
 
 function resultMessage(job) {
   if (job.kind === 'undo') return undoResultMessage(job);
@@ -20,18 +28,31 @@ function resultMessage(job) {
       : `Import cancelled after ${formatNumber(counts.processed)} of ${formatNumber(counts.total)} rows. The rows applied before cancelling stay applied.`;
   }
   if (settings.dryRun) {
-    return job.status === 'completed'
-      ? 'Dry run complete: nothing was changed. The counts show what importing this file would do.'
-      : `Dry run complete: nothing was changed. ${failedRows} would fail; download them to see why.`;
+    const wouldChange = counts.created + counts.updated > 0;
+    const lead = wouldChange ? 'Dry run complete: nothing was changed. The counts show what importing this file would do.' : 'Dry run complete: importing this file would change nothing.';
+    return job.status === 'completed' ? lead : `${lead} ${failedRows} would fail: the causes are below.`;
   }
   if (job.undoneBy) return 'This import was undone: open the undo to see what was put back and what conflicted.';
   if (job.status === 'completed') return 'Import complete: your changes are live on the learners\' profiles.';
-  return `Import finished: the changes of the other rows are live on the learners' profiles, but ${failedRows} failed. Download the failed rows to see why, fix the cause (for example create a missing group) and retry them.`;
+  if (counts.created + counts.updated + counts.unchanged === 0) {
+    return `None of the rows was applied: all ${failedRows} failed. The causes are below: fix them, then Retry failed rows (or upload the corrected rows).`;
+  }
+  return `Import finished: the changes of the other rows are live on the learners' profiles, but ${failedRows} failed. The causes are below: fix them (for example create a missing group), then Retry failed rows (or upload the corrected rows).`;
 }
 
 function retryingMessage(retrying) {
   const at = new Date(retrying.nextAt).toLocaleTimeString();
   return `${retrying.reason}. The import resumes by itself from its last saved chunk (next try at ${at}, attempt ${retrying.attempt}); nothing applied so far is lost.`;
+}
+
+const WAITING_LABELS = { no_worker: 'Queued: no worker is running', other_deployment: 'Queued: handed back by another deployment' };
+
+/** A dry run's end says what it is; the rest as the status list has them. */
+function statusLabel(job) {
+  if (job.settings.dryRun && job.kind !== 'undo' && ['completed', 'completed_with_errors'].includes(job.status)) {
+    return job.status === 'completed' ? 'Dry run complete' : 'Dry run complete: some rows would fail';
+  }
+  return STATUS_LABELS[job.status] || job.status;
 }
 
 function settingsSummary(settings) {
@@ -44,7 +65,8 @@ function settingsSummary(settings) {
 }
 
 function invitationsView(invitations, level) {
-  const parts = [`${formatNumber(invitations.sent)} sent`, `${formatNumber(invitations.queued)} waiting to be sent`, `${formatNumber(invitations.failed)} failed`];
+  const eta = invitations.queued > 0 && invitations.etaSeconds ? ` (about ${formatDuration(invitations.etaSeconds)} left)` : '';
+  const parts = [`${formatNumber(invitations.sent)} sent`, `${formatNumber(invitations.queued)} waiting to be sent${eta}`, `${formatNumber(invitations.failed)} failed`];
   const nodes = [el('h5', { 'aria-level': String(level + 1) }, 'Invitations'), el('p', {}, parts.join(', ') + '.')];
   if (invitations.failures && invitations.failures.length > 0) {
     nodes.push(
@@ -82,6 +104,8 @@ export function createJobPanel(container, { level = 4 } = {}) {
   };
   const preview = createChangePreview($('.job-changes', panel), { level });
   const undo = createUndoControls(panel, { level, onStarted: (undoJob) => showAndFocus(undoJob) });
+  const failedRows = createFailedRows($('.job-failed-rows', panel), { level, onStarted: (retryJob) => showAndFocus(retryJob) });
+  const rerun = createRerunControls(panel, parts.rerun, { level, onStarted: (rerunJob) => showAndFocus(rerunJob) });
   // The panel sits at different depths (wizard step, Imports tab): keep the outline right.
   parts.title.setAttribute('aria-level', String(level));
   parts.title.id = uniqueId('job-title');
@@ -98,7 +122,7 @@ export function createJobPanel(container, { level = 4 } = {}) {
     const { counts } = job;
     const undoJob = job.kind === 'undo';
     parts.title.textContent = `${undoJob ? 'Undo of the import' : 'Import'} of ${job.fileName}`;
-    const retry = job.retryOf ? ` · ${job.onlyFailedRows ? 'retry of the failed rows of' : 're-run of'} an earlier import` : '';
+    const retry = job.retryOf ? ` · ${job.correctsImport ? 'corrected rows of' : job.onlyFailedRows ? 'retry of the failed rows of' : 're-run of'} an earlier import` : '';
     parts.meta.textContent = undoJob
       ? `Started by the ${job.requestedBy || 'unknown'} key on ${formatDate(job.createdAt)}.`
       : `Started by the ${job.requestedBy || 'unknown'} key on ${formatDate(job.createdAt)}${retry}. ${settingsSummary(job.settings)}.`;
@@ -106,7 +130,9 @@ export function createJobPanel(container, { level = 4 } = {}) {
     // at the end it also reads out the counts (shown visually in the boxes below).
     const label = isActive(job) && job.cancelRequested
       ? 'Cancelling…'
-      : isActive(job) && job.retrying ? 'Waiting for the database…' : undoJob && job.status === 'running' ? 'Undoing' : STATUS_LABELS[job.status] || job.status;
+      : isActive(job) && job.retrying ? 'Waiting for the database…'
+        : job.status === 'queued' && job.waiting ? WAITING_LABELS[job.waiting.reason] || STATUS_LABELS.queued
+          : undoJob && job.status === 'running' ? 'Undoing' : statusLabel(job);
     const counted = undoJob ? ['restored', 'removed', 'conflicts', 'failed'] : ['created', 'updated', 'unchanged', 'failed'];
     const summary = isActive(job) ? '' : `: ${counted.map((name) => `${formatNumber(counts[name])} ${name}`).join(', ')}.`;
     if (label + summary !== lastStatus) {
@@ -122,9 +148,14 @@ export function createJobPanel(container, { level = 4 } = {}) {
     const rows = counts.total > 0 || !isActive(job) ? `${formatNumber(counts.processed)} of ${formatNumber(counts.total)} rows` : 'Counting rows…';
     const speed = job.rowsPerSecond ? ` · ${formatNumber(job.rowsPerSecond)} rows/s` : '';
     const eta = isActive(job) && job.etaSeconds !== null && job.etaSeconds !== undefined ? ` · about ${formatDuration(job.etaSeconds)} left` : '';
-    // While the worker waits out a database outage, say so instead of a stale speed and ETA.
-    parts.rows.textContent = isActive(job) && job.retrying ? `${rows} · ${retryingMessage(job.retrying)}` : rows + speed + eta;
+    // While the worker waits out a database outage, say so instead of a stale speed and ETA; a
+    // queued import that no worker of this deployment takes says why.
+    parts.rows.textContent = isActive(job) && job.retrying
+      ? `${rows} · ${retryingMessage(job.retrying)}`
+      : job.status === 'queued' && job.waiting ? job.waiting.message : rows + speed + eta;
     for (const node of panel.querySelectorAll('[data-count]')) node.textContent = formatNumber(counts[node.dataset.count]);
+    const labels = job.settings.dryRun && !undoJob ? DRY_RUN_LABELS : COUNT_LABELS;
+    for (const node of panel.querySelectorAll('[data-count-label]')) node.textContent = labels[node.dataset.countLabel];
     for (const node of panel.querySelectorAll('.import-count')) node.hidden = undoJob;
     for (const node of panel.querySelectorAll('.undo-count')) node.hidden = !undoJob;
     panel.classList.toggle('has-failures', counts.failed > 0);
@@ -142,13 +173,16 @@ export function createJobPanel(container, { level = 4 } = {}) {
     // A workbook's failed rows come back as a workbook, so Excel opens them with the IDs intact.
     parts.download.textContent = undoJob ? 'Download conflicts and failures' : job.fileFormat === 'xlsx' ? 'Download failed rows (Excel)' : 'Download failed rows';
     parts.retryFailed.hidden = !ended || counts.failed === 0 || undoJob;
-    parts.rerun.hidden = !ended || undoJob;
+    rerun.render(job);
     const admin = document.body.dataset.role === 'admin';
-    parts.runReal.hidden = !(admin && job.settings.dryRun && !undoJob && ['completed', 'completed_with_errors'].includes(job.status));
+    // A dry run that would change nothing has nothing to run for real.
+    const wouldChange = counts.created + counts.updated > 0;
+    parts.runReal.hidden = !(admin && job.settings.dryRun && !undoJob && wouldChange && ['completed', 'completed_with_errors'].includes(job.status));
     const related = undoJob ? job.undoOf : job.undoneBy;
     parts.related.hidden = !related;
     parts.related.textContent = undoJob ? 'Open the import it took back' : 'Open the undo';
     undo.render(job);
+    failedRows.render(job);
     if (ended && !undoJob && counts.created + counts.updated > 0) preview.show(job);
     else preview.clear();
   }
@@ -183,7 +217,7 @@ export function createJobPanel(container, { level = 4 } = {}) {
     // the job's invited count has caught up with the sent marks (two writes, a moment apart).
     const invitations = job.invitations;
     const settling = invitations && (invitations.queued > 0 || (job.counts.invited || 0) < invitations.sent);
-    if (settling && invitationPolls++ < INVITATION_POLL_LIMIT) schedule(INVITATION_POLL_MS);
+    if (settling) schedule(invitationPolls++ < INVITATION_FAST_POLLS ? INVITATION_POLL_MS : INVITATION_SLOW_POLL_MS);
   }
 
   async function act(button, run) {
@@ -217,7 +251,6 @@ export function createJobPanel(container, { level = 4 } = {}) {
     await downloadFile(`/api/imports/${encodeURIComponent(job.id)}/${report[0]}`, report[1]);
   }));
   parts.retryFailed.addEventListener('click', () => act(parts.retryFailed, () => startRetry({ only: 'failed' })));
-  parts.rerun.addEventListener('click', () => act(parts.rerun, () => startRetry(undefined)));
   parts.runReal.addEventListener('click', () => act(parts.runReal, async () => {
     showAndFocus(await api(`/api/imports/${encodeURIComponent(job.id)}/run`, { method: 'POST' }));
   }));
