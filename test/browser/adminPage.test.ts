@@ -227,4 +227,71 @@ describeInBrowser('admin page, signed in with an admin key', () => {
     await page.getByRole('heading', { name: '1. Select file' }).waitFor();
     await page.close();
   });
+
+  test('When an admin re-sends an invitation by e-mail address, then the user gets a new mail and the old link says a newer invitation was sent', async () => {
+    const job = await importCsv(session.service, `${HEADER}\nmargaret@example.com,margaret,Margaret,Hamilton,Engineering,\n`, { sendInvitations: true });
+    expect(job.counts.created).toBe(1);
+    const linkOf = (text: string) => /http:\/\/[^\s]+\/invite\/[\w-]+/.exec(text)?.[0] as string;
+    const oldLink = linkOf((await waitForMailTo(session, 'margaret@example.com')).parsed.text ?? '');
+    const mailsBefore = session.smtp.mails.length;
+
+    const page = await session.openPage();
+    await session.signIn(page, ADMIN_KEY);
+    await page.getByLabel('Username or e-mail address').fill('margaret@example.com');
+    await page.getByRole('button', { name: 'Re-send invitation' }).click();
+    await page.getByText('A new invitation to margaret (margaret@example.com) is on its way. The link in the earlier mail no longer works.').waitFor();
+    await session.screenshot(page, '08-resend-invitation');
+    const [second] = await session.smtp.waitForMails(mailsBefore + 1).then((mails) => mails.slice(mailsBefore));
+    expect(second.envelopeTo).toEqual(['margaret@example.com']);
+    expect(linkOf(second.parsed.text ?? '')).not.toBe(oldLink);
+
+    const old = await page.goto(oldLink.replace(/^http:\/\/[^/]+/, session.baseUrl));
+    expect(old?.status()).toBe(410);
+    await page.getByText('This invitation link was replaced: a newer invitation was sent to this address.').waitFor();
+
+    // A name nobody has is answered next to the field.
+    await page.goto(session.baseUrl);
+    await page.getByLabel('Username or e-mail address').fill('nobody-here@example.com');
+    await page.getByRole('button', { name: 'Re-send invitation' }).click();
+    await page.getByText('No user has the username or e-mail address "nobody-here@example.com".', { exact: false }).waitFor();
+    await page.close();
+  });
+
+  test('When an admin re-runs a whole file, then the page asks first and says what a re-run does; the Queues link opens the board without a password prompt', async () => {
+    const job = await importCsv(session.service, `${HEADER}\nrerun@example.com,rerun,Re,Run,Engineering,\n`);
+    const page = await session.openPage();
+    await session.signIn(page, ADMIN_KEY);
+    await page.getByRole('tab', { name: 'Imports' }).click();
+    await page.locator(`#imports-table tr[data-job-id="${job.id}"]`).getByRole('button', { name: /^Open/ }).click();
+    const detail = page.locator('#detail-job .job-panel');
+    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+
+    await detail.getByRole('button', { name: 'Re-run' }).click();
+    const confirm = detail.getByRole('group', { name: 'Confirm the re-run' });
+    await confirm.getByRole('heading', { name: 'Re-run every row of users.csv?' }).waitFor();
+    expect(await confirm.textContent()).toContain('a field changed since (by hand or by a later import) is set back to the file\'s value');
+    await confirm.getByRole('button', { name: 'Keep it as it is' }).click();
+    expect(await confirm.isVisible()).toBe(false);
+    await detail.getByRole('button', { name: 'Re-run' }).click();
+    await confirm.getByRole('button', { name: 'Yes, re-run the whole file' }).click();
+    await detail.getByText(/re-run of an earlier import/).waitFor();
+    await detail.and(page.locator('[data-status="completed"]')).waitFor();
+    expect(await detail.locator('[data-count="unchanged"]').textContent()).toBe('1');
+
+    // The board session the page took when it signed in: no Basic prompt, no key typed. The
+    // board asks Google Fonts for its typeface; this machine must not reach outside.
+    await page.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.fulfill({ status: 200, contentType: 'text/css', body: '' }));
+    await page.getByRole('link', { name: 'Queues (Bull Board)' }).click();
+    await page.waitForURL(/\/admin\/queues/);
+    await page.getByText('imports', { exact: true }).first().waitFor();
+    await page.close();
+  });
 });
+
+async function waitForMailTo(session: BrowserSession, address: string) {
+  for (let count = 1; ; count += 1) {
+    const mails = await session.smtp.waitForMails(count);
+    const found = mails.find((mail) => mail.envelopeTo[0] === address);
+    if (found) return found;
+  }
+}

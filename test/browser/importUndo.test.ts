@@ -59,6 +59,10 @@ describeInBrowser('preview, run for real and undo on the admin page', () => {
     await page.locator('#dry-run').check();
     await page.getByRole('button', { name: 'Upload' }).click();
     await panel(page).and(page.locator('[data-status="completed"]')).waitFor();
+    // A dry run reads as what would happen, not as what did.
+    expect(await panel(page).locator('.job-status').textContent()).toMatch(/^Dry run complete/);
+    expect(await panel(page).locator('.import-count dt').allTextContents()).toEqual(['Would create', 'Would update', 'Would stay unchanged', 'Invited']);
+    expect(await panel(page).locator('.failed-count dt').textContent()).toBe('Would fail');
     const preview = panel(page).locator('.job-changes');
     await preview.getByRole('heading', { name: 'What this import would change' }).waitFor();
     const summary = preview.getByRole('list', { name: 'Users per changed field' });
@@ -119,6 +123,22 @@ describeInBrowser('preview, run for real and undo on the admin page', () => {
     await panel(page).getByRole('button', { name: 'Open the import it took back' }).click();
     await panel(page).getByText('This import was undone', { exact: false }).waitFor();
     expect(await page.getByRole('button', { name: 'Undo this import' }).isVisible()).toBe(false);
+    // Nor is an undone import run again: whoever wants its changes back uploads the file again.
+    expect(await panel(page).getByRole('button', { name: 'Re-run' }).isVisible()).toBe(false);
+    await page.close();
+  });
+
+  test('When a dry run would change nothing, then it says so and offers no run for real', async () => {
+    const page = await session.openPage();
+    await session.signIn(page, ADMIN_KEY);
+    await page.locator('#csv-file').setInputFiles({ name: 'same.csv', mimeType: 'text/csv', buffer: await exportCsv(session.service) });
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.locator('#dry-run').check();
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await panel(page).and(page.locator('[data-status="completed"]')).waitFor();
+    await panel(page).getByText('Dry run complete: importing this file would change nothing.').waitFor();
+    expect(await count(page, 'unchanged')).not.toBe('0');
+    expect(await page.getByRole('button', { name: 'Run this import for real' }).isVisible()).toBe(false);
     await page.close();
   });
 

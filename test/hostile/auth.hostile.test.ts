@@ -123,7 +123,7 @@ describe('jobs poked by id', () => {
   test('When a running import is retried, then it is a 409 that says to wait or cancel, and nothing is queued', async () => {
     await ImportJobModel.updateOne({ _id: queuedId }, { $set: { status: 'running', startedAt: new Date() } });
     const before = await queueSnapshot(service);
-    const response = await service.asSupport().post(`/api/imports/${queuedId}/retry`);
+    const response = await service.asSupport().post(`/api/imports/${queuedId}/retry`).send({ only: 'failed' });
     expectRefusal(response, { status: 409, code: 'import_not_finished', hint: /Wait .*cancel/ });
     await expectNothingQueued(service, before);
   });
@@ -153,10 +153,14 @@ describe('jobs poked by id', () => {
     await expectNothingQueued(service, before);
   });
 
-  test('When a support key retries an import an admin started, then it is allowed and the new job says a support key asked', async () => {
-    const response = await service.asSupport().post(`/api/imports/${cancelledId}/retry`);
+  test('When a support key asks to re-run a whole file, then it is a 403 that says what support may do, and nothing is queued; an admin may, and the new job says who asked', async () => {
+    const before = await queueSnapshot(service);
+    const refused = await service.asSupport().post(`/api/imports/${cancelledId}/retry`);
+    expectRefusal(refused, { status: 403, code: 'rerun_needs_admin', hint: /retry the failed rows .* or upload corrected rows/ });
+    await expectNothingQueued(service, before);
+
+    const response = await service.asAdmin().post(`/api/imports/${cancelledId}/retry`);
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ status: 'queued', retryOf: cancelledId, requestedBy: 'support' });
-    expect((await service.asAdmin().get(`/api/imports/${cancelledId}`)).body.requestedBy).toBe('admin');
+    expect(response.body).toMatchObject({ status: 'queued', retryOf: cancelledId, requestedBy: 'admin' });
   });
 });
