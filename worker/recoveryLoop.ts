@@ -3,7 +3,7 @@ import { logger } from '../shared/platform/logger';
 import { requeueStrandedImports } from '../shared/imports/requeueStrandedImports';
 import { sweepUploads } from '../shared/imports/uploadRetention';
 import { requeueStrandedInvitations } from '../shared/invitations/requeueStrandedInvitations';
-import { importQueueForRecovery, requeueInvitationJobsOn } from '../shared/queues/queues';
+import { importQueueForRecovery, requeueInvitationJobsOn, takeBackHandedBackJobs } from '../shared/queues/queues';
 import { startRounds } from './rounds';
 
 export interface RecoveryLoop {
@@ -34,6 +34,8 @@ export function startRecoveryLoop(runtime: Runtime): RecoveryLoop {
     const imports = await requeueStrandedImports(importQueue, { olderThanMs });
     const invitations = await requeueStrandedInvitations(requeueInvitationJobs, { olderThanMs });
     const uploads = await sweepUploads({ retentionMs: config.uploadRetentionMs });
+    const takenBack = await takeBackHandedBackWork(runtime);
+    if (takenBack > 0) logger.info({ jobs: takenBack }, 'took back jobs other deployments had handed back');
     if (imports + invitations > 0) logger.info({ imports, invitations }, 'recovery round re-queued stranded work');
     if (uploads.orphanFiles + uploads.orphanChunkFiles + uploads.expiredFiles > 0) logger.info(uploads, 'recovery round deleted stored uploads');
   };
@@ -56,4 +58,13 @@ export function startRecoveryLoop(runtime: Runtime): RecoveryLoop {
       await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     },
   };
+}
+
+/** Both queues' jobs of this deployment that other deployments' workers handed back, run now. */
+export async function takeBackHandedBackWork(runtime: Runtime): Promise<number> {
+  const [imports, invitations] = await Promise.all([
+    takeBackHandedBackJobs(runtime.importQueue, runtime.deploymentId),
+    takeBackHandedBackJobs(runtime.invitationQueue, runtime.deploymentId),
+  ]);
+  return imports + invitations;
 }

@@ -1,7 +1,8 @@
 import type { WorkerRuntime } from '../shared/platform/runtime';
 import { startImportWorker } from './importWorker';
 import { startInvitationWorker } from './invitationWorker';
-import { startRecoveryLoop } from './recoveryLoop';
+import { startRecoveryLoop, takeBackHandedBackWork } from './recoveryLoop';
+import { logger } from '../shared/platform/logger';
 import { startWorkerPresence } from './presence';
 
 export interface Workers {
@@ -14,6 +15,9 @@ export function startWorkers(runtime: WorkerRuntime): Workers {
   const imports = queues.includes('imports') ? startImportWorker(runtime) : undefined;
   const invitations = queues.includes('invitations') ? startInvitationWorker(runtime) : undefined;
   const recovery = startRecoveryLoop(runtime);
+  // Jobs other deployments' workers handed back while none of ours ran wait out a delay of up to
+  // 30 s: now that one runs, take them at once (outside the recovery round's lock, which another may hold).
+  void takeBackHandedBackWork(runtime).catch((error) => logger.warn({ err: error }, 'could not look for handed-back jobs; the next recovery round will'));
   const presence = startWorkerPresence(runtime);
   return {
     async close() {

@@ -35,12 +35,16 @@ function boardAccess(apiKeys: ReadonlyMap<string, ApiRole>) {
       return next();
     }
     if (!req.get('authorization') && req.accepts(['json', 'html']) === 'html') {
-      res.status(401).type('html').send(SIGN_IN_PAGE);
+      // Still a Basic challenge, for a browser given a key that way; what it shows once the prompt
+      // is dismissed is this page, which says the way in.
+      res.status(401).set('WWW-Authenticate', BASIC_CHALLENGE).type('html').send(SIGN_IN_PAGE);
       return;
     }
     toBearer(req, res, () => checkKey(req, res, next));
   };
 }
+
+const BASIC_CHALLENGE = 'Basic realm="Queues: any user name, your admin API key as password", charset="UTF-8"';
 
 const SIGN_IN_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Queues: sign in first</title></head>
 <body><main><h1>Queues: sign in first</h1>
@@ -70,7 +74,7 @@ function basicToBearer() {
       req.headers.authorization = `Bearer ${decoded.slice(decoded.indexOf(':') + 1)}`;
     } else if (!/^Bearer\s/i.test(header)) {
       // Ask the browser for the key instead of answering with a bare JSON 401.
-      res.set('WWW-Authenticate', 'Basic realm="Queues: any user name, your admin API key as password", charset="UTF-8"');
+      res.set('WWW-Authenticate', BASIC_CHALLENGE);
     }
     next();
   };

@@ -227,7 +227,7 @@ export const openapiDocument = {
         responses: {
           '202': { description: 'Queued', content: { 'application/json': { schema: { type: 'object', properties: { userId: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' }, status: { const: 'queued' } } } } } },
           ...errors(401, 403),
-          '404': { description: 'No user has that id, username or e-mail address (`user_not_found`)', content: errorContent },
+          '404': { description: 'No user has that id, username or e-mail address (`not_found`)', content: errorContent },
           '409': { description: 'Several users have that e-mail address (`ambiguous_email`): name the user by username', content: errorContent },
         },
       },

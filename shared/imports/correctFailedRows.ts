@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { AppError, conflict } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
-import { listCustomFields } from '../directory/customFieldDirectory';
-import { deleteUpload } from '../data/uploadStore';
 import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import type { Types } from 'mongoose';
-import { toImportJobView, type ImportJobView } from '../rules/importJobView';
+import type { ImportJobView } from '../rules/importJobView';
 import { importSettingsOf } from '../rules/importSettings';
-import { checkUpload, type UploadedFile } from './startImport';
+import { importUpload, type UploadedFile } from './startImport';
 import { getImportJob, refuseUndone } from './importJobs';
 import { requireStoredUpload } from './uploadRetention';
 import { readFailedRows } from '../data/failedRows';
@@ -31,27 +29,11 @@ export async function retryWithCorrections(
   requestedBy: string,
   enqueueImport: EnqueueImport,
 ): Promise<ImportJobView> {
-  let job: ImportJobDocument;
-  try {
+  return importUpload(upload, requestedBy, enqueueImport, async () => {
     const source = await correctableImport(id);
     const dryRun = parseDryRun(fields);
-    const checked = await checkUpload(upload, await listCustomFields());
-    job = (await ImportJobModel.create({
-      fileName: upload.fileName,
-      fileId: upload.fileId,
-      fileSize: upload.size,
-      ...checked,
-      settings: { ...importSettingsOf(source.settings), dryRun },
-      retryOf: source._id,
-      correctsImport: source._id,
-      requestedBy,
-    })).toObject() as ImportJobDocument;
-  } catch (error) {
-    await deleteUpload(upload.fileId);
-    throw error;
-  }
-  await enqueueImport(String(job._id));
-  return toImportJobView(job, new Date());
+    return { settings: { ...importSettingsOf(source.settings), dryRun }, retryOf: source._id, correctsImport: source._id };
+  });
 }
 
 async function correctableImport(id: string): Promise<ImportJobDocument> {

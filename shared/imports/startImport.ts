@@ -27,18 +27,23 @@ export async function startImport(
   requestedBy: string,
   enqueueImport: EnqueueImport,
 ): Promise<ImportJobView> {
+  return importUpload(upload, requestedBy, enqueueImport, async () => ({ settings: parseImportSettings(fields) }));
+}
+
+/** What an import of an upload runs with, besides the file: its settings, and for a retry whose. */
+export type UploadRun = Pick<ImportJobDocument, 'settings'> & Partial<Pick<ImportJobDocument, 'retryOf' | 'correctsImport'>>;
+
+/**
+ * Every upload's way in (a new file, corrected failed rows): `prepare` decides what the import
+ * runs with (or refuses), the door check reads the file, the import is recorded and queued.
+ * Whatever is refused, the stored upload is deleted again.
+ */
+export async function importUpload(upload: UploadedFile, requestedBy: string, enqueueImport: EnqueueImport, prepare: () => Promise<UploadRun>): Promise<ImportJobView> {
   let job: ImportJobDocument;
   try {
-    const settings = parseImportSettings(fields);
+    const run = await prepare();
     const checked = await checkUpload(upload, await listCustomFields());
-    job = (await ImportJobModel.create({
-      fileName: upload.fileName,
-      fileId: upload.fileId,
-      fileSize: upload.size,
-      ...checked,
-      settings,
-      requestedBy,
-    })).toObject() as ImportJobDocument;
+    job = (await ImportJobModel.create({ fileName: upload.fileName, fileId: upload.fileId, fileSize: upload.size, ...checked, ...run, requestedBy })).toObject() as ImportJobDocument;
   } catch (error) {
     await deleteUpload(upload.fileId);
     throw error;
@@ -48,7 +53,7 @@ export async function startImport(
 }
 
 /** The door check for what the upload is: a workbook is read from the store, a CSV judged on its head. */
-export async function checkUpload(upload: UploadedFile, customFields: { key: string; label: string }[]) {
+async function checkUpload(upload: UploadedFile, customFields: { key: string; label: string }[]) {
   switch (containerOf(upload.head)) {
     case 'zip': {
       const workbook = await checkWorkbookFile(await uploadByteRanges(upload.fileId), customFields);

@@ -17,7 +17,7 @@ import { getImportJob } from './importJobs';
 export async function undoImport(id: string, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportJobView> {
   const source = await getImportJob(id);
   if (source.kind === 'undo') {
-    throw conflict('undo_of_undo', `This job is an undo, and an undo cannot be undone. To apply the import again, re-run it (POST /api/imports/${String(source.undoOf)}/retry).`);
+    throw conflict('undo_of_undo', `This job is an undo, and an undo cannot be undone, nor the import it took back run again (import ${String(source.undoOf)}). To apply its changes again, an admin uploads its file again.`);
   }
   if (source.settings?.dryRun) {
     throw conflict('dry_run', 'This was a dry run: it changed nothing, so there is nothing to undo. Run the import for real first if you want to apply it.');

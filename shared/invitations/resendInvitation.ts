@@ -41,5 +41,5 @@ async function userNamed(name: string): Promise<{ _id: Types.ObjectId; username:
     const some = byEmail.map((user) => `"${user.username}"`).join(', ');
     throw conflict('ambiguous_email', `Several users have the e-mail address ${trimmed} (${some}${byEmail.length > 2 ? ', …' : ''}): name the user by username instead.`);
   }
-  throw new AppError('not_found', 'user_not_found', `No user has the username or e-mail address "${trimmed.slice(0, 100)}". Check the spelling, or look the user up in an export.`);
+  throw new AppError('not_found', 'not_found', `User "${trimmed.slice(0, 100)}" was not found: no user has that username or e-mail address. Check the spelling, or look the user up in an export.`);
 }

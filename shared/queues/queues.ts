@@ -125,11 +125,26 @@ export function enqueueInvitationsOn(queue: Queue<InvitationJobPayload>, deploym
 /**
  * How long a job handed back by another deployment's worker waits before any worker may take it
  * again. Which waiting worker takes a job is a coin toss, so its own deployment's worker gets it
- * after a few tosses: short waits for the first 20 (a few seconds in all), then doubling up to
- * 30 s, so a job whose deployment runs no worker at all does not keep the others busy.
+ * after a few tosses: 200 ms for the first 20 (a few seconds in all), then 5 s, so a job whose
+ * deployment runs no worker at all costs the others a hand-back every 5 s, and waits at most
+ * that long once one of its own is free.
  */
 export function handBackDelayMs(times: number): number {
-  return times <= 20 ? 200 : Math.min(30_000, 200 * 2 ** (times - 20));
+  return times <= 20 ? 200 : 5_000;
+}
+
+/**
+ * This deployment's jobs that another deployment's workers handed back and that now wait out
+ * their delay: a worker of this deployment is here, so they run now. Called when a worker
+ * starts and at each recovery round; looks at the first `limit` delayed jobs of the queue.
+ */
+export async function takeBackHandedBackJobs<Payload extends JobOwnership>(queue: Queue<Payload>, deploymentId: string, limit = 2_000): Promise<number> {
+  const delayed = await queue.getDelayed(0, limit - 1);
+  const ours = delayed.filter((job) => job?.data?.deploymentId === deploymentId && job.data.handedBack);
+  // Its count starts again, so another hand-back waits 200 ms, not 5 s. One may have left the
+  // delayed set since it was read (taken, promoted by another worker): then it is left alone.
+  const taken = ours.map((job) => job.updateData({ ...job.data, handedBack: undefined } as Payload).then(() => job.promote()).then(() => true, () => false));
+  return (await Promise.all(taken)).filter(Boolean).length;
 }
 
 /** What the API may learn of a queued import's queue job: whether another deployment's worker handed it back. */

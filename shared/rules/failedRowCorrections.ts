@@ -9,7 +9,7 @@
  * A corrected row keeps the user of the row it corrects, unless the username or the email was
  * what failed; each failed row is corrected once.
  */
-import { rowProblem, type RowProblem } from './failureCauses';
+import { rowProblem, type FailureCauseCode, type RowProblem } from './failureCauses';
 import { rowUsernameKey, type RowCells } from './rowDecision';
 import { standardFieldOf } from './userColumns';
 
@@ -23,18 +23,9 @@ export interface FailedRow {
 }
 
 /** Causes that are about who the row is for: a correction of such a row may name another user. */
-const IDENTITY_CAUSES = new Set([
-  'missing_email',
-  'invalid_email',
-  'email_too_long',
-  'username_too_long',
-  'username_line_break',
-  'username_invisible_character',
-  'duplicate_username',
-  'unclosed_quote',
-  'row_too_long',
-  'extra_cells',
-  'created_meanwhile',
+const IDENTITY_CAUSES: ReadonlySet<string> = new Set<FailureCauseCode>([
+  'missing_email', 'invalid_email', 'email_too_long', 'username_too_long', 'username_line_break', 'username_invisible_character',
+  'duplicate_username', 'unclosed_quote', 'row_too_long', 'extra_cells', 'created_meanwhile',
 ]);
 /** Causes about one cell, named by its column header: about identity when that column is Email or Username. */
 const CELL_CAUSES = new Set(['unreadable_characters', 'control_character', 'cell_over_lines']);

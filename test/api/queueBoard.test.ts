@@ -28,10 +28,11 @@ describe('Bull Board at /admin/queues', () => {
     expect(queues.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['imports', 'invitations']);
   });
 
-  test('When a browser opens it without a key or session, then it gets a page saying how to sign in, not a bare password prompt', async () => {
+  test('When a browser opens it without a key or session, then behind the password prompt is a page saying the way in', async () => {
     const response = await service.anonymous().get('/admin/queues').set('Accept', 'text/html,application/xhtml+xml');
     expect(response.status).toBe(401);
-    expect(response.headers['www-authenticate']).toBeUndefined();
+    expect(response.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    expect(response.type).toBe('text/html');
     expect(response.text).toContain('sign in with an admin API key, and follow its <strong>Queues (Bull Board)</strong> link');
   });
 

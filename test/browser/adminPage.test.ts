@@ -253,7 +253,7 @@ describeInBrowser('admin page, signed in with an admin key', () => {
     await page.goto(session.baseUrl);
     await page.getByLabel('Username or e-mail address').fill('nobody-here@example.com');
     await page.getByRole('button', { name: 'Re-send invitation' }).click();
-    await page.getByText('No user has the username or e-mail address "nobody-here@example.com".', { exact: false }).waitFor();
+    await page.getByText('User "nobody-here@example.com" was not found: no user has that username or e-mail address.', { exact: false }).waitFor();
     await page.close();
   });
 

@@ -82,7 +82,7 @@ describe('an outage longer than the import waits for', () => {
       expect(failed.failureReason).toMatch(/^The connection to the database \(MongoDB\) was lost .*stayed unavailable for about 1 minute, so this import stopped waiting\. No chunk was completed; rows of the first one may be partly applied\. Retry the import once the database is back: rows already applied come out unchanged\.$/);
       expect(failed.retrying).toBeUndefined();
 
-      const retry = await service.asSupport().post(`/api/imports/${upload.body.id}/retry`);
+      const retry = await service.asAdmin().post(`/api/imports/${upload.body.id}/retry`);
       expect(retry.status).toBe(202);
       const finished = await waitForImport(service, retry.body.id, FAULT_TIMEOUT_MS);
       expect(finished.status).toBe('completed');

@@ -90,7 +90,8 @@ describe('an invitation sent again', () => {
     const newToken = linkOf(smtp.mails[1]);
     expect(newToken).not.toBe(oldToken);
     expect(smtp.mails[1].parsed.messageId).toBe(`<invitation-${invitation._id}-v2@learn.example.com>`);
-    expect((await service.anonymous().get(`/invite/${oldToken}`)).status).toBe(404);
+    // Replaced, and it says so (410), rather than looking like a mistyped link (404).
+    expect((await service.anonymous().get(`/invite/${oldToken}`)).status).toBe(410);
     expect((await service.anonymous().get(`/invite/${newToken}`)).status).toBe(200);
     expect((await ImportJobModel.findById(job.id).lean())?.counts?.invited).toBe(1);
   });

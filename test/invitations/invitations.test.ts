@@ -148,7 +148,7 @@ describe('invitations to new users', () => {
     expect((await service.anonymous().get(`/invite/${newToken}`)).status).toBe(200);
     const unknown = await service.asAdmin().post('/api/users/65a000000000000000000000/invite');
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error.code).toBe('user_not_found');
+    expect(unknown.body.error.code).toBe('not_found');
   });
 
   test('When an admin re-sends by e-mail address or by username in any case, then that user gets a new invitation; a name nobody has, or an address two users share, says what to do', async () => {
@@ -173,7 +173,7 @@ shared@example.com,shared3,
     expect(ambiguous.body.error).toMatchObject({ code: 'ambiguous_email', message: expect.stringContaining('name the user by username instead') });
     const nobody = await service.asAdmin().post('/api/users/no-such-user@example.org/invite');
     expect(nobody.status).toBe(404);
-    expect(nobody.body.error.message).toBe('No user has the username or e-mail address "no-such-user@example.org". Check the spelling, or look the user up in an export.');
+    expect(nobody.body.error.message).toBe('User "no-such-user@example.org" was not found: no user has that username or e-mail address. Check the spelling, or look the user up in an export.');
   });
 
   test('When invitations are still waiting, then the import report says about how long they will take at the pace the sent ones went out', async () => {

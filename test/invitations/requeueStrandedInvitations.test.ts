@@ -72,7 +72,8 @@ describe('re-queueing stranded invitations', () => {
     expect(await stateOf(lost)).toBe('waiting');
     expect(await stateOf(completed)).toBe('waiting');
     expect(await stateOf(failedJob)).toBe('waiting');
-    expect((await queue().getJob(invitationJobId(lost, 1)))?.data).toEqual({ userId: lost, importId, reason: 'import', version: 1 });
+    // Queued again as this deployment's own.
+    expect((await queue().getJob(invitationJobId(lost, 1)))?.data).toEqual({ userId: lost, importId, reason: 'import', version: 1, deploymentId: service.runtime.deploymentId });
     expect((await queue().getJob(invitationJobId(live, 1)))?.timestamp).toBe(liveJobBefore?.timestamp);
     expect(await stateOf(sent)).toBe('unknown');
     expect(await stateOf(failed)).toBe('unknown');

@@ -105,7 +105,7 @@ export function createJobPanel(container, { level = 4 } = {}) {
   const preview = createChangePreview($('.job-changes', panel), { level });
   const undo = createUndoControls(panel, { level, onStarted: (undoJob) => showAndFocus(undoJob) });
   const failedRows = createFailedRows($('.job-failed-rows', panel), { level, onStarted: (retryJob) => showAndFocus(retryJob) });
-  const rerun = createRerunControls(panel, parts.rerun, { level, onStarted: (rerunJob) => showAndFocus(rerunJob) });
+  const rerun = createRerunControls(parts.rerun, { level, onStarted: (rerunJob) => showAndFocus(rerunJob) });
   // The panel sits at different depths (wizard step, Imports tab): keep the outline right.
   parts.title.setAttribute('aria-level', String(level));
   parts.title.id = uniqueId('job-title');

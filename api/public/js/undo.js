@@ -1,7 +1,8 @@
 // "Undo this import" on a job panel: the button, a confirmation that says what will happen, and
 // POST /api/imports/:id/undo. The undo job it starts is then followed by the same panel.
 import { api } from './api.js';
-import { $, el, focusHeading, formatNumber, isActive, showError } from './dom.js';
+import { $, el, formatNumber, isActive } from './dom.js';
+import { createConfirmation } from './confirmation.js';
 
 /** An undo that ended like this left the import partly taken back; a new undo may finish it. */
 const UNDO_STOPPED = ['failed', 'cancelled'];
@@ -35,7 +36,8 @@ export function undoResultMessage(job) {
   return reported.length === 0 ? lead : `${lead} ${reported.join('; ')}: download them to see which fields and why.`;
 }
 
-function confirmation(job, level) {
+/** The confirmation's title and what it says will happen. */
+function undoConfirmation(job) {
   const { created = 0, updated = 0 } = job.counts;
   const points = [];
   if (created > 0) {
@@ -46,7 +48,7 @@ function confirmation(job, level) {
     points.push(`On the ${users(updated, 'it updated')}, each field it changed goes back to its value before the import. A field changed since (by a later import or by hand) is left as it is and reported as a conflict, with its value now and the value the undo would have written.`);
   }
   return [
-    el('h5', { 'aria-level': String(level + 1), class: 'confirm-title', tabindex: '-1' }, `Undo the import of ${job.fileName}?`),
+    `Undo the import of ${job.fileName}?`,
     el('ul', {}, points.map((point) => el('li', {}, point))),
     el('p', {}, 'Fields the import did not change are not touched. An import can be undone only once; the conflicts can be downloaded when the undo has ended.'),
   ];
@@ -58,67 +60,42 @@ function confirmation(job, level) {
  */
 export function createUndoControls(panel, { level, onStarted }) {
   const button = $('.job-undo', panel);
-  const box = $('.job-undo-confirm', panel);
-  const text = $('.job-undo-text', panel);
-  const yes = $('.job-undo-yes', panel);
-  const no = $('.job-undo-no', panel);
-  const error = $('.job-undo-error', panel);
   let job = null;
   /** The import the confirmation is about: the job shown, or the import an undo job took back. */
   let target = null;
-
-  function close() {
-    box.hidden = true;
-    button.setAttribute('aria-expanded', 'false');
-  }
+  const confirmation = createConfirmation(button, {
+    label: 'Confirm the undo',
+    yesLabel: 'Yes, undo this import',
+    noLabel: 'Keep the import',
+    className: 'job-undo',
+    level,
+    danger: true,
+    onYes: async () => onStarted(await api(`/api/imports/${encodeURIComponent(target.id)}/undo`, { method: 'POST' })),
+  });
 
   button.addEventListener('click', async () => {
-    showError(error, '');
     button.disabled = true;
     try {
       target = job.kind === 'undo' ? await api(`/api/imports/${encodeURIComponent(job.undoOf)}`) : job;
     } catch (failure) {
       target = null;
-      yes.hidden = true;
-      box.hidden = false;
-      text.replaceChildren();
-      showError(error, failure.message);
+      confirmation.problem(failure.message);
       return;
     } finally {
       button.disabled = false;
     }
-    yes.hidden = false;
-    text.replaceChildren(...confirmation(target, level));
-    box.hidden = false;
-    button.setAttribute('aria-expanded', 'true');
-    focusHeading($('.confirm-title', box));
-  });
-  no.addEventListener('click', () => {
-    close();
-    button.focus();
-  });
-  yes.addEventListener('click', async () => {
-    yes.disabled = true;
-    showError(error, '');
-    try {
-      const undoJob = await api(`/api/imports/${encodeURIComponent(target.id)}/undo`, { method: 'POST' });
-      close();
-      onStarted(undoJob);
-    } catch (failure) {
-      showError(error, failure.message);
-    } finally {
-      yes.disabled = false;
-    }
+    const [title, ...nodes] = undoConfirmation(target);
+    confirmation.open(title, nodes);
   });
 
   return {
     render(next) {
-      if (!job || job.id !== next.id) close();
+      if (!job || job.id !== next.id) confirmation.close();
       job = next;
       const allowed = document.body.dataset.role === 'admin' && canUndo(job);
       button.hidden = !allowed;
       button.textContent = job.kind === 'undo' ? 'Undo this import again' : 'Undo this import';
-      if (!allowed) close();
+      if (!allowed) confirmation.close();
     },
   };
 }
