@@ -1,7 +1,7 @@
 import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { UserModel } from './userModel';
 import { IncompleteWriteError } from './databaseErrors';
-import type { LastImport, UserWrite, WriteRefusal } from '../rules/chunkPlan';
+import { WRITE_CONFLICT, type LastImport, type UserWrite, type WriteRefusal } from '../rules/chunkPlan';
 
 /**
  * The MongoDB operation a planned write describes (rules/chunkPlan.ts), with the ids as
@@ -26,7 +26,8 @@ export function userOperation(write: UserWrite, passwordHash: string | undefined
   const set: Document = { lastImport, updatedAt: now, ...write.set };
   if (Array.isArray(write.set.groupIds)) set.groupIds = write.set.groupIds.map((id) => new ObjectId(id));
   if (passwordHash) set.passwordHash = passwordHash;
-  return { updateOne: { filter: { _id: new ObjectId(write.userId) }, update: { $set: set } } } as AnyBulkWriteOperation;
+  // Only the user as the chunk read it: one changed since (an undo's restore, another import) is left alone and decided again.
+  return { updateOne: { filter: { _id: new ObjectId(write.userId), updatedAt: write.readUpdatedAt }, update: { $set: set } } } as AnyBulkWriteOperation;
 }
 
 function storedLastImport(lastImport: LastImport) {
@@ -62,9 +63,9 @@ export async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<M
   if (updates.length > 0) {
     const reply = (await db.command({ update: collection, updates: updates.map(({ q, u }) => ({ q, u })), ordered: false })) as WriteReply;
     collectRefusals(reply, updates, refused);
-    // An update that matched nobody: the user was deleted after the chunk read it. Replaying the
-    // chunk decides that row again (as a create) instead of counting a write that did nothing.
-    if ((reply.n ?? 0) + (reply.writeErrors?.length ?? 0) < updates.length) throw new IncompleteWriteError(new Error('a user was deleted while the chunk was applied'));
+    // Updates that matched nobody: their user was changed (or deleted) after the chunk read it.
+    // Which ones is read back from the users: a write that landed left its lastImport mark.
+    if ((reply.n ?? 0) + (reply.writeErrors?.length ?? 0) < updates.length) await refuseUpdatesThatMissed(updates.filter(({ index }) => !refused.has(index)), refused);
   }
   if (inserts.length > 0) {
     const reply = (await db.command({ insert: collection, documents: inserts.map(({ document }) => document), ordered: false })) as WriteReply;
@@ -73,6 +74,17 @@ export async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<M
   }
   return refused;
 }
+
+/** The updates whose user no longer held what the chunk read, refused as write conflicts. */
+async function refuseUpdatesThatMissed(updates: { index: number; q: Document; u: Document }[], refused: Map<number, WriteRefusal>): Promise<void> {
+  const marks = await UserModel.collection.find({ _id: { $in: updates.map(({ q }) => q._id) } }, { projection: { lastImport: 1 } }).toArray();
+  const landed = new Set(marks.filter((user) => user.lastImport).map((user) => markOf(user._id, user.lastImport)));
+  for (const { index, q, u } of updates) {
+    if (!landed.has(markOf(q._id, u.$set.lastImport))) refused.set(index, { code: WRITE_CONFLICT, errmsg: 'the user changed after the chunk read it' });
+  }
+}
+
+const markOf = (userId: unknown, lastImport: { importId?: unknown; row?: unknown }) => `${String(userId)}:${String(lastImport.importId)}:${String(lastImport.row)}`;
 
 function collectRefusals(reply: WriteReply, sent: { index: number }[], refused: Map<number, WriteRefusal>): void {
   if (reply.writeConcernError) throw new IncompleteWriteError(new Error(`write concern: ${JSON.stringify(reply.writeConcernError)}`));

@@ -190,6 +190,7 @@ type LeanUser = {
   externalId?: string | null;
   customFields?: Record<string, string>;
   lastImport?: { importId?: ObjectId; row?: number; outcome?: 'created' | 'updated' } | null;
+  updatedAt?: Date | null;
 };
 
 /**
@@ -244,6 +245,7 @@ function foundUser(user: LeanUser): FoundUser {
     customFields: user.customFields ?? {},
     hasPassword: Boolean(user.passwordHash),
     passwordHash: user.passwordHash ?? undefined,
+    updatedAt: user.updatedAt ?? null,
     lastImport: lastImport?.importId && lastImport.row !== undefined && lastImport.outcome
       ? { importId: String(lastImport.importId), row: lastImport.row, outcome: lastImport.outcome }
       : undefined,

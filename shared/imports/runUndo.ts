@@ -1,5 +1,7 @@
 import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { logger } from '../platform/logger';
+import { AppError } from '../platform/appError';
+import { requireEveryChangeRecorded } from './undoImport';
 import { ImportChangeModel } from '../data/importChangeModel';
 import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { UserModel } from '../data/userModel';
@@ -21,6 +23,8 @@ export interface RunUndoOptions {
 
 /** Rounds of reading and writing a chunk's users before giving up on users that keep changing. */
 const MAX_ROUNDS = 5;
+/** How long an undo keeps the records it walks from expiring: far longer than any undo runs. */
+const RECORDS_KEPT_WHILE_UNDOING_MS = 7 * 24 * 3600 * 1000;
 
 type StoredRecord = ChangeRecord & { passwordHashes?: PasswordHashes | null; removedBy?: ObjectId | null };
 
@@ -38,13 +42,23 @@ type StoredRecord = ChangeRecord & { passwordHashes?: PasswordHashes | null; rem
  */
 export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): Promise<'finished' | UndoInterruption> {
   const log = logger.child({ importId: String(job._id), undoOf: String(job.undoOf) });
-  const source = await ImportJobModel.findById(job.undoOf, { undoneBy: 1 }).lean();
+  const source = await ImportJobModel.findById(job.undoOf, { undoneBy: 1, counts: 1 }).lean<Pick<ImportJobDocument, '_id' | 'undoneBy' | 'counts'>>();
   if (!source || !source.undoneBy?.equals(job._id)) {
     await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
     return 'finished';
   }
   const importId = source._id;
   if (job.status === 'queued') {
+    try {
+      // Records may have expired between the request and now: then nothing is undone at all.
+      await requireEveryChangeRecorded(source);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: error.message });
+      return 'finished';
+    }
+    // None of them may expire while the undo walks them (a long undo near the end of the retention).
+    await ImportChangeModel.updateMany({ importId }, { $max: { expiresAt: new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS) } });
     const total = await ImportChangeModel.countDocuments({ importId });
     if (!(await setJobStatus(job._id, 'running', { startedAt: job.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
   }

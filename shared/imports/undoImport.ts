@@ -25,13 +25,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
   if (!FINAL_STATUSES.includes(source.status)) {
     throw conflict('import_not_finished', `This import is still ${source.status}. Wait for it to end (or cancel it), then undo it.`);
   }
-  const changed = (source.counts?.created ?? 0) + (source.counts?.updated ?? 0);
-  if (changed > 0 && !(await ImportChangeModel.exists({ importId: source._id }))) {
-    throw conflict(
-      'changes_expired',
-      'What this import changed is no longer recorded (change records are kept for CHANGE_RETENTION_DAYS days, and imports run before this version recorded nothing), so it cannot be undone. Upload a corrected file instead.',
-    );
-  }
+  await requireEveryChangeRecorded(source);
   const previous = source.undoneBy ? await ImportJobModel.findById(source.undoneBy, { status: 1 }).lean() : null;
   if (source.undoneBy && previous && !['failed', 'cancelled'].includes(previous.status)) {
     const state = FINAL_STATUSES.includes(previous.status) ? 'has already been undone' : 'is being undone';
@@ -54,4 +48,24 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
   })).toObject() as ImportJobDocument;
   await enqueueImport(String(job._id));
   return toImportJobView(job, new Date());
+}
+
+/**
+ * Every user an import created or updated has one change record; records expire after
+ * CHANGE_RETENTION_DAYS. An undo with some of them gone would put back only part of the import
+ * without a word, so it is refused, saying how much is gone (runUndo.ts checks again at its start).
+ */
+export async function requireEveryChangeRecorded(source: Pick<ImportJobDocument, '_id' | 'counts'>): Promise<void> {
+  const changed = (source.counts?.created ?? 0) + (source.counts?.updated ?? 0);
+  if (changed === 0) return;
+  const recorded = await ImportChangeModel.countDocuments({ importId: source._id });
+  if (recorded >= changed) return;
+  const lost = recorded === 0
+    ? 'What this import changed is no longer recorded (change records are kept for CHANGE_RETENTION_DAYS days, and imports run before this version recorded nothing)'
+    : `${changed - recorded} of the ${changed} users this import changed are no longer recorded (change records are kept for CHANGE_RETENTION_DAYS days after they were written)`;
+  throw conflict(
+    'changes_expired',
+    `${lost}, so it cannot be undone: an undo would put back only part of it. Upload a corrected file instead (export the users, fix them, upload).`,
+    { changed, recorded },
+  );
 }

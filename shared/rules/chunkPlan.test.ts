@@ -4,7 +4,7 @@
  * a plan describes, and what a refused write means to the admin. One row's own rules are the
  * rowDecision tests'.
  */
-import { MAX_ROUNDS, addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, writeRefusalProblem, type ChunkContext, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from './chunkPlan';
+import { MAX_ROUNDS, WRITE_CONFLICT, addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, writeRefusalProblem, type ChunkContext, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from './chunkPlan';
 import { rowProblem } from './failureCauses';
 import type { RowCells } from './rowDecision';
 import { DEFAULT_ROLES, GROUPS, foundUser } from './rowDecision.fixtures';
@@ -154,8 +154,9 @@ describe('the writes a plan describes', () => {
     ]);
   });
 
-  test('an update sets exactly the changed fields, each custom field on its own', () => {
-    const plan = planChunk([row(4, { firstName: 'Annie', groups: 'Sales', custom: { jobtitle: 'Manager' } })], found([ANN]), context());
+  test('an update sets exactly the changed fields, each custom field on its own, on the user as the query read it', () => {
+    const readAt = new Date('2026-12-01T10:00:00Z');
+    const plan = planChunk([row(4, { firstName: 'Annie', groups: 'Sales', custom: { jobtitle: 'Manager' } })], found([{ ...ANN, updatedAt: readAt }]), context());
     expect(plan.writes).toEqual<UserWrite[]>([
       {
         kind: 'update',
@@ -163,6 +164,7 @@ describe('the writes a plan describes', () => {
         userId: 'u-ann',
         set: { firstName: 'Annie', groupIds: ['g-mkt', 'g-sales'], 'customFields.jobtitle': 'Manager' },
         lastImport: { importId: IMPORT, row: 4, outcome: 'updated' },
+        readUpdatedAt: readAt,
       },
     ]);
   });
@@ -212,6 +214,17 @@ describe('refused writes', () => {
     expect(counts(settled)).toEqual({ created: 1, updated: 1, unchanged: 0, failed: 0 });
     expect(settled.outcome.createdUserIds).toEqual(['new-1']);
     expect(settled.again).toEqual([]);
+  });
+
+  test.each(Array.from({ length: MAX_ROUNDS - 1 }, (_, index) => index + 1))('an update whose user changed after the query read it is decided again after round %i, uncounted', (round) => {
+    const settled = settleWrites(plan.writes, new Map([[1, { code: WRITE_CONFLICT, errmsg: 'the user changed after the chunk read it' }]]), round);
+    expect(settled.again).toEqual([update.row]);
+    expect(counts(settled)).toEqual({ created: 1, updated: 0, unchanged: 0, failed: 0 });
+  });
+
+  test('an update whose user keeps changing fails in the last round, saying to retry the row', () => {
+    const settled = settleWrites([update], new Map([[0, { code: WRITE_CONFLICT, errmsg: '' }]]), MAX_ROUNDS);
+    expect(settled.outcome.failures[0].problems).toEqual([{ causes: ['changed_meanwhile'], message: expect.stringMatching(/kept being changed by someone else .*Retry this row\.$/) }]);
   });
 
   test.each(Array.from({ length: MAX_ROUNDS - 1 }, (_, index) => index + 1))('an insert whose user was created meanwhile is decided again after round %i, uncounted', (round) => {

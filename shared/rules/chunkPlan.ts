@@ -53,6 +53,12 @@ export interface LastImport {
 /** A user the chunk's query found under a row's username key. */
 export interface FoundUser extends ExistingUser {
   passwordHash?: string;
+  /**
+   * When the user was last written, as the chunk's query read it: the update is conditional on
+   * it, so a user changed between that read and the write (an undo, another import) is decided
+   * again instead of overwritten.
+   */
+  updatedAt?: Date | null;
   lastImport?: LastImport;
 }
 
@@ -89,7 +95,7 @@ export interface PasswordCheck {
  */
 export type UserWrite =
   | { kind: 'insert'; row: ChunkRow; userId: string; user: NewUser; lastImport: LastImport; passwordToHash?: string }
-  | { kind: 'update'; row: ChunkRow; userId: string; set: Record<string, string | string[]>; lastImport: LastImport; passwordToHash?: string };
+  | { kind: 'update'; row: ChunkRow; userId: string; set: Record<string, string | string[]>; lastImport: LastImport; readUpdatedAt: Date | null; passwordToHash?: string };
 
 export interface ChunkPlan {
   /** The rows settled without a write: replayed, unchanged, failed. */
@@ -108,6 +114,11 @@ export interface WriteRefusal {
 }
 
 const DUPLICATE_KEY = 11000;
+/**
+ * MongoDB's code for a write that met a concurrent one; the data layer reports an update whose
+ * user changed since the chunk read it (its condition matched nobody) with it too.
+ */
+export const WRITE_CONFLICT = 112;
 /** An insert that finds its user created meanwhile is planned again this many rounds in all before the row fails. */
 export const MAX_ROUNDS = 3;
 
@@ -176,7 +187,7 @@ export function planChunk(rows: readonly ChunkRow[], found: FoundUsers, context:
       }
       claims.set(externalId, row.row);
     }
-    writes.push(writeOf(row, decision, context));
+    writes.push(writeOf(row, decision, existing, context));
   }
   return { outcome, writes, claims, replayed: replayedRows };
 }
@@ -196,7 +207,7 @@ export function settleWrites(writes: readonly UserWrite[], refused: ReadonlyMap<
       const counted = write.kind === 'insert' ? 'created' : 'updated';
       outcome[counted] += 1;
       if (counted === 'created') outcome.createdUserIds.push(write.userId);
-    } else if (refusal.code === DUPLICATE_KEY && write.kind === 'insert' && round < MAX_ROUNDS) {
+    } else if (((refusal.code === DUPLICATE_KEY && write.kind === 'insert') || refusal.code === WRITE_CONFLICT) && round < MAX_ROUNDS) {
       again.push(write.row);
     } else {
       fail(outcome, write.row, [writeRefusalProblem(refusal)]);
@@ -211,6 +222,9 @@ export function writeRefusalProblem(refusal: WriteRefusal): RowProblem {
     return rowProblem('external_id_taken_meanwhile', 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.');
   }
   if (refusal.code === DUPLICATE_KEY) return rowProblem('created_meanwhile', 'This username was created by someone else while the import ran. Re-run this row to update that user.');
+  if (refusal.code === WRITE_CONFLICT) {
+    return rowProblem('changed_meanwhile', 'This user kept being changed by someone else (another import, an undo) while the import wrote it, so it was left as it is. Retry this row.');
+  }
   return rowProblem('write_refused', `The database refused this row (${refusal.errmsg.slice(0, 200)}). Re-run it; if it fails again, contact support.`);
 }
 
@@ -234,7 +248,7 @@ function decide(row: ChunkRow, existing: FoundUser | undefined, found: FoundUser
   });
 }
 
-function writeOf(row: ChunkRow, decision: Extract<RowDecision, { kind: 'create' | 'update' }>, context: ChunkContext): UserWrite {
+function writeOf(row: ChunkRow, decision: Extract<RowDecision, { kind: 'create' | 'update' }>, existing: FoundUser | undefined, context: ChunkContext): UserWrite {
   const password = decision.password ? { passwordToHash: decision.password } : {};
   if (decision.kind === 'create') {
     const lastImport: LastImport = { importId: context.importId, row: row.row, outcome: 'created' };
@@ -247,7 +261,7 @@ function writeOf(row: ChunkRow, decision: Extract<RowDecision, { kind: 'create' 
     else set[field] = value as string | string[];
   }
   const lastImport: LastImport = { importId: context.importId, row: row.row, outcome: 'updated' };
-  return { kind: 'update', row, userId: decision.userId, set, lastImport, ...password };
+  return { kind: 'update', row, userId: decision.userId, set, lastImport, readUpdatedAt: existing?.updatedAt ?? null, ...password };
 }
 
 function fail(outcome: ChunkOutcome, row: ChunkRow, problems: RowProblem[]): void {

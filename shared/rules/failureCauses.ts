@@ -33,6 +33,7 @@ export const FAILURE_CAUSE_CODES = [
   'unclosed_quote',
   'row_too_long',
   'created_meanwhile',
+  'changed_meanwhile',
   'external_id_taken_meanwhile',
   'write_refused',
   'not_a_failed_row',
@@ -128,6 +129,7 @@ const WORDING: Record<FailureCauseCode, Wording> = {
   unclosed_quote: fixed('a quote (") in the row is never closed', 'close the quote (or delete it) and upload these rows again'),
   row_too_long: fixed('the row is longer than 1 MiB', 'check that the file is a user table saved as CSV'),
   created_meanwhile: fixed('the user was created by someone else while the import ran', `nothing to fix: ${RETRY} to update those users`),
+  changed_meanwhile: fixed('the user kept being changed by someone else (another import, an undo) while the import wrote it', `nothing to fix: ${RETRY} once the other work has ended`),
   external_id_taken_meanwhile: fixed('another user took the external ID while the import ran', `give these users other external IDs: ${CORRECT}`),
   write_refused: fixed('the database refused the write', `${RETRY}; if they fail again, contact support`),
   not_a_failed_row: fixed(
