@@ -45,7 +45,7 @@ export function createApp(runtime: ApiRuntime): Express {
     res.json({ role: req.apiRole });
   });
   api.use(directoryRoutes());
-  api.use(exportRoutes());
+  api.use(exportRoutes(runtime.config));
   api.use(importRoutes(runtime));
   api.use(undoRoutes(runtime));
   api.use(inviteRoutes(runtime));

@@ -86,7 +86,7 @@ async function startWorkerPart(runtime: WorkerRuntime): Promise<{ workers: Worke
   const workers = startWorkers(runtime);
   const { workerMetricsPort, workerConcurrency, workerQueues } = runtime.config;
   try {
-    const metrics = workerMetricsPort === undefined ? undefined : await startWorkerMetricsServer(workerMetricsPort);
+    const metrics = workerMetricsPort === undefined ? undefined : await startWorkerMetricsServer(workerMetricsPort, () => workers.health());
     logger.info({ concurrency: workerConcurrency, queues: workerQueues }, 'worker ready');
     return { workers, metrics };
   } catch (error) {

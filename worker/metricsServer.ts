@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsRegistry } from '../shared/platform/metrics';
 import { logger } from '../shared/platform/logger';
+import type { Workers } from './workers';
 
 export interface WorkerMetricsServer {
   port: number;
@@ -11,12 +12,15 @@ export interface WorkerMetricsServer {
 /**
  * A worker has no API, yet it is the process whose health matters most during an import, and
  * the one that counts the rows: `/metrics` (rows by outcome, event-loop delay, process figures)
- * and `/healthz` for probes.
+ * and `/healthz` for probes, which turns 503 with the reason when MongoDB has been out of reach
+ * too long (worker/presence.ts), so that an orchestrator restarts a worker that can do nothing.
  */
-export async function startWorkerMetricsServer(port: number): Promise<WorkerMetricsServer> {
+export async function startWorkerMetricsServer(port: number, health: Workers['health']): Promise<WorkerMetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      const now = health();
+      const body = now.healthy ? { status: 'ok' } : { status: 'unhealthy', reason: now.reason };
+      res.writeHead(now.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
     if (req.url === '/metrics') {

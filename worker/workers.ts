@@ -3,9 +3,11 @@ import { startImportWorker } from './importWorker';
 import { startInvitationWorker } from './invitationWorker';
 import { startRecoveryLoop, takeBackHandedBackWork } from './recoveryLoop';
 import { logger } from '../shared/platform/logger';
-import { startWorkerPresence } from './presence';
+import { startWorkerPresence, type WorkerPresence } from './presence';
 
 export interface Workers {
+  /** Whether this worker can do its work (MongoDB reachable); its /healthz answers with it. */
+  health(): ReturnType<WorkerPresence['health']>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export function startWorkers(runtime: WorkerRuntime): Workers {
   void takeBackHandedBackWork(runtime).catch((error) => logger.warn({ err: error }, 'could not look for handed-back jobs; the next recovery round will'));
   const presence = startWorkerPresence(runtime);
   return {
+    health: () => presence.health(),
     async close() {
       await presence.close();
       await recovery.close();

@@ -6,6 +6,8 @@ import { AppError } from '../../shared/platform/appError';
 declare module 'express-serve-static-core' {
   interface Request {
     apiRole?: ApiRole;
+    /** Which key this is, as a short digest (never the key itself): per-key limits count by it. */
+    apiKeyId?: string;
   }
 }
 
@@ -16,7 +18,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * response time says nothing about how much of a guessed key was right.
  */
 export function authenticate(apiKeys: ReadonlyMap<string, ApiRole>) {
-  const known = [...apiKeys].map(([key, role]) => ({ digest: digest(key), role }));
+  const known = [...apiKeys].map(([key, role]) => ({ digest: digest(key), role, id: digest(key).toString('hex').slice(0, 16) }));
   return (req: Request, _res: Response, next: NextFunction) => {
     const match = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
     if (!match) {
@@ -26,6 +28,7 @@ export function authenticate(apiKeys: ReadonlyMap<string, ApiRole>) {
     const found = known.find((entry) => timingSafeEqual(entry.digest, presented));
     if (!found) throw new AppError('unauthenticated', 'invalid_api_key', 'The API key is not valid. Check it with your administrator.');
     req.apiRole = found.role;
+    req.apiKeyId = found.id;
     next();
   };
 }

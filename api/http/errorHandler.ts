@@ -18,6 +18,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  too_many_requests: 429,
   unavailable: 503,
 };
 
@@ -140,6 +141,7 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
   }
   const body: { code: string; message: string; details?: unknown } = { code: appError.code, message: appError.message };
   if (appError.details !== undefined) body.details = appError.details;
+  if (appError.retryAfterSeconds !== undefined) res.set('Retry-After', String(appError.retryAfterSeconds));
   res.status(statusOf(appError)).json({ error: body });
 }
 

@@ -12,6 +12,7 @@ import { retryWithCorrections } from '../../shared/imports/correctFailedRows';
 import type { ApiRuntime } from '../../shared/platform/runtime';
 import { enqueueImportOn, inspectQueuedImportOn } from '../../shared/queues/queues';
 import { requireRole } from '../http/auth';
+import { limitConcurrent } from '../http/concurrencyLimit';
 import { HEAD_BYTES, gridfsUploadStorage, type StoredUpload } from './gridfsUploadStorage';
 
 export function importRoutes(runtime: ApiRuntime): Router {
@@ -23,7 +24,9 @@ export function importRoutes(runtime: ApiRuntime): Router {
   const enqueueImport = enqueueImportOn(runtime.importQueue, runtime.deploymentId);
   const queueFacts = { inspectQueuedImport: inspectQueuedImportOn(runtime.importQueue), queuePrefix: runtime.config.queuePrefix };
 
-  router.post('/imports', requireRole('admin'), requireMultipart, upload.single('file'), async (req, res) => {
+  const uploadsAtOnce = limitConcurrent({ what: 'uploads', perKey: runtime.config.maxUploadsPerKey, retryAfterSeconds: 5 });
+
+  router.post('/imports', requireRole('admin'), requireMultipart, uploadsAtOnce, upload.single('file'), async (req, res) => {
     const file = uploadedFile(req, 'Attach the CSV file or Excel workbook (.xlsx) as the multipart field "file".');
     const view = await startImport(file, req.body ?? {}, req.apiRole ?? 'admin', enqueueImport);
     res.status(202).location(`/api/imports/${view.id}`).json(view);
@@ -68,7 +71,7 @@ export function importRoutes(runtime: ApiRuntime): Router {
   });
 
   // JSON (or no body): run the stored file again. Multipart: the failed rows file, corrected.
-  router.post('/imports/:id/retry', requireRole('support'), onlyIfMultipart(upload.single('file')), async (req, res) => {
+  router.post('/imports/:id/retry', requireRole('support'), onlyIfMultipart(uploadsAtOnce, upload.single('file')), async (req, res) => {
     const id = req.params.id as string;
     const role = req.apiRole ?? 'support';
     const view = req.is('multipart/form-data')
@@ -91,8 +94,11 @@ function uploadedFile(req: Request, missing: string): UploadedFile {
   return { fileId: stored.fileId, fileName: stored.originalname, size: stored.size, head: stored.head, headIsWholeFile: stored.size <= HEAD_BYTES };
 }
 
-function onlyIfMultipart(readUpload: RequestHandler): RequestHandler {
-  return (req, res, next) => (req.is('multipart/form-data') ? readUpload(req, res, next) : next());
+function onlyIfMultipart(limit: RequestHandler, readUpload: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    if (!req.is('multipart/form-data')) return next();
+    limit(req, res, (error?: unknown) => (error ? next(error) : readUpload(req, res, next)));
+  };
 }
 
 function requireMultipart(req: Request, _res: unknown, next: () => void): void {

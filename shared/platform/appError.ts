@@ -13,6 +13,7 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unprocessable'
+  | 'too_many_requests'
   | 'unavailable';
 
 export class AppError extends Error {
@@ -23,6 +24,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** For `too_many_requests` and `unavailable`: when to try again (the Retry-After header). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -31,3 +34,4 @@ export class AppError extends Error {
 export const invalidInput = (code: string, message: string, details?: unknown) => new AppError('invalid_input', code, message, details);
 export const notFound = (what: string) => new AppError('not_found', 'not_found', `${what} was not found.`);
 export const conflict = (code: string, message: string, details?: unknown) => new AppError('conflict', code, message, details);
+export const tooManyRequests = (code: string, message: string, retryAfterSeconds: number) => new AppError('too_many_requests', code, message, undefined, retryAfterSeconds);

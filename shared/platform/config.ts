@@ -25,6 +25,9 @@ const apiKeys = z
     return keys;
   });
 
+/** Not a setting: the API's "no worker is running" (rules/queuedImportWait.ts) counts on it. */
+const PRESENCE_EVERY_MS = 10_000;
+
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -51,6 +54,8 @@ const apiEnvironment = z.object({
   API_KEYS: apiKeys,
   PORT: port.default(3000),
   MAX_UPLOAD_MB: positiveInt(200, 10_240),
+  MAX_EXPORTS_PER_KEY: positiveInt(2, 100),
+  MAX_UPLOADS_PER_KEY: positiveInt(4, 100),
 });
 
 const workerEnvironment = z.object({
@@ -76,6 +81,7 @@ const workerEnvironment = z.object({
     .max(3_650, 'must be at most 3650 days (10 years)')
     .default(30),
   WORKER_METRICS_PORT: port.optional(),
+  WORKER_UNHEALTHY_AFTER_SECONDS: positiveInt(120, 86_400),
   WORKER_QUEUES: z
     .string()
     .default('imports,invitations')
@@ -102,6 +108,9 @@ export interface ApiConfig extends BaseConfig {
   apiKeys: ReadonlyMap<string, ApiRole>;
   port: number;
   maxUploadBytes: number;
+  /** Exports (and uploads) one key may have running at once in one API process; more are 429. */
+  maxExportsPerKey: number;
+  maxUploadsPerKey: number;
 }
 
 /** What only the worker reads: the API never holds the SMTP relay or the invitation secret. */
@@ -133,6 +142,10 @@ export interface WorkerConfig extends BaseConfig {
   changeRetentionMs: number;
   /** When set, a worker process serves /metrics and /healthz on this port. */
   workerMetricsPort?: number;
+  /** A worker whose reports have not reached MongoDB for this long answers /healthz with 503. */
+  workerUnhealthyAfterMs: number;
+  /** How often a worker reports itself alive (10 s; the API counts one silent for 45 s as gone). */
+  presenceEveryMs: number;
   /** How long a worker's hold on a job lasts without renewal: a killed worker's job resumes after it. */
   workerLockMs: number;
   /** Which queues a worker process consumes: dedicated mail senders can scale apart from importers. */
@@ -188,6 +201,8 @@ function apiConfig(e: z.output<typeof apiEnvironment>): Omit<ApiConfig, keyof Ba
     apiKeys: e.API_KEYS,
     port: e.PORT,
     maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
+    maxExportsPerKey: e.MAX_EXPORTS_PER_KEY,
+    maxUploadsPerKey: e.MAX_UPLOADS_PER_KEY,
   };
 }
 
@@ -210,6 +225,8 @@ function workerConfig(e: z.output<typeof workerEnvironment> & z.output<typeof ba
     uploadRetentionMs: e.UPLOAD_RETENTION_DAYS * 24 * 3600 * 1000,
     changeRetentionMs: e.CHANGE_RETENTION_DAYS * 24 * 3600 * 1000,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    workerUnhealthyAfterMs: e.WORKER_UNHEALTHY_AFTER_SECONDS * 1000,
+    presenceEveryMs: PRESENCE_EVERY_MS,
     workerLockMs: e.WORKER_LOCK_SECONDS * 1000,
     workerQueues: e.WORKER_QUEUES,
   };
