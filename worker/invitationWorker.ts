@@ -37,6 +37,10 @@ export function startInvitationWorker(runtime: WorkerRuntime): { worker: Worker<
       prefix: config.queuePrefix,
       concurrency: 5,
       limiter: { max: config.invitations.ratePerSecond, duration: 1000 },
+      // As for imports: a killed sender's invitation is sent by another after WORKER_LOCK_SECONDS.
+      lockDuration: config.workerLockMs,
+      stalledInterval: config.workerLockMs,
+      maxStalledCount: 10,
     },
   );
   worker.on('error', (error) => logger.error({ err: error }, 'invitation worker error'));

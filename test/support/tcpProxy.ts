@@ -1,9 +1,13 @@
 import net from 'node:net';
 
-/** Which client→server messages a fault applies to; `before` drops them unsent, `after` loses the reply. */
+/**
+ * Which client→server messages a fault applies to; `before` drops them unsent, `after` loses the
+ * reply, `hold` never forwards the message and keeps the connection open: the process waits on
+ * it, at that point, for as long as the test likes (to kill it there).
+ */
 export interface DropRule {
   matches: (data: Buffer) => boolean;
-  when: 'before' | 'after';
+  when: 'before' | 'after' | 'hold';
   /** Keep dropping every match until `allow()`; otherwise only the first. */
   persistent?: boolean;
 }
@@ -61,6 +65,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
           kill(pair);
           return;
         }
+        if (current.when === 'hold') return;
         loseNextReply = true;
       }
       server.write(data);
