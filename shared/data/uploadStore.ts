@@ -53,9 +53,12 @@ export interface UploadByteRanges {
 
 export async function uploadByteRanges(fileId: ObjectId): Promise<UploadByteRanges> {
   const file = await findUploadFile(fileId);
+  // A workbook's parts are read one by one, most far smaller than a chunk: the last chunk read
+  // is kept, so a workbook of a thousand small sheets costs a few queries, not a thousand.
+  const lastChunk: { chunk?: StoredChunk } = {};
   return {
     size: file.length,
-    openRange: (start, end) => Readable.from(readUploadRange(fileId, file, start, end), { objectMode: false }),
+    openRange: (start, end) => Readable.from(readUploadRange(fileId, file, start, end, lastChunk), { objectMode: false }),
   };
 }
 
@@ -70,13 +73,22 @@ async function findUploadFile(fileId: ObjectId): Promise<UploadFile> {
   return { length: file.length as number, chunkSize: file.chunkSize as number };
 }
 
-async function* readUploadRange(fileId: ObjectId, file: UploadFile, start: number, end: number): AsyncGenerator<Buffer> {
+async function* readUploadRange(fileId: ObjectId, file: UploadFile, start: number, end: number, lastChunk: { chunk?: StoredChunk }): AsyncGenerator<Buffer> {
   if (end <= start) return;
   const first = Math.floor(start / file.chunkSize);
   const last = Math.floor((end - 1) / file.chunkSize);
-  for await (const chunk of readUploadChunks(fileId, file, { first, last })) {
+  const part = (chunk: StoredChunk) => {
     const chunkStart = chunk.n * file.chunkSize;
-    yield chunk.bytes.subarray(Math.max(0, start - chunkStart), Math.min(chunk.bytes.length, end - chunkStart));
+    return chunk.bytes.subarray(Math.max(0, start - chunkStart), Math.min(chunk.bytes.length, end - chunkStart));
+  };
+  const kept = lastChunk.chunk;
+  if (kept && kept.n === first && first === last) {
+    yield part(kept);
+    return;
+  }
+  for await (const chunk of readUploadChunks(fileId, file, { first, last })) {
+    lastChunk.chunk = chunk;
+    yield part(chunk);
   }
 }
 

@@ -3,12 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import mongoose from 'mongoose';
 import type { ObjectId } from 'mongodb';
-import { openUploadReadStream, openUploadWriteStream } from '../../shared/data/uploadStore';
+import { openUploadReadStream, openUploadWriteStream, uploadByteRanges } from '../../shared/data/uploadStore';
 import { startTestService, type TestService } from '../support/testService';
 
 let service: TestService;
 beforeAll(async () => {
-  service = await startTestService();
+  service = await startTestService({}, { monitorCommands: true });
 });
 afterAll(() => service.stop());
 
@@ -52,5 +52,32 @@ describe('reading a stored upload', () => {
 
   test('When the upload is gone, then reading fails with FileNotFound, which an import reports as "upload it again"', async () => {
     await expect(readAll(new mongoose.Types.ObjectId() as unknown as ObjectId)).rejects.toThrow(/FileNotFound/);
+  });
+
+  test('When many small ranges of one chunk are read in turn (a workbook of small parts), then the chunk is fetched once, and every range reads right', async () => {
+    const bytes = randomBytes(2 * CHUNK + 500);
+    const ranges = await uploadByteRanges(await store(bytes));
+    const finds: string[] = [];
+    const client = mongoose.connection.getClient();
+    const onStart = (event: { commandName: string; command: { find?: string } }) => {
+      if (event.commandName === 'find' && event.command.find === 'uploads.chunks') finds.push(event.commandName);
+    };
+    client.on('commandStarted', onStart);
+    try {
+      const read = async (start: number, end: number) => {
+        const parts: Buffer[] = [];
+        for await (const part of ranges.openRange(start, end)) parts.push(part as Buffer);
+        return Buffer.concat(parts);
+      };
+      for (let start = 0; start < 1000 * 100; start += 100) expect((await read(start, start + 100)).equals(bytes.subarray(start, start + 100))).toBe(true);
+      // A range across the chunk boundary, then ranges in the next chunks: fetched, and read right too.
+      expect((await read(CHUNK - 10, CHUNK + 10)).equals(bytes.subarray(CHUNK - 10, CHUNK + 10))).toBe(true);
+      expect((await read(2 * CHUNK, 2 * CHUNK + 500)).equals(bytes.subarray(2 * CHUNK))).toBe(true);
+      expect((await read(50, 60)).equals(bytes.subarray(50, 60))).toBe(true);
+    } finally {
+      client.off('commandStarted', onStart);
+    }
+    // One for the first chunk's thousand ranges, one across the boundary, one for the last chunk, one back to the first.
+    expect(finds).toHaveLength(4);
   });
 });
