@@ -9,7 +9,7 @@ import { ImportRowErrorModel } from '../../shared/data/importRowErrorModel';
 import { createGroups, importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 
-const USERS = 60;
+const USERS = 30;
 const ROUNDS = 20;
 
 let service: TestService;

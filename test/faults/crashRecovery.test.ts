@@ -2,6 +2,7 @@ import { UserModel } from '../../shared/data/userModel';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { createGroups, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
+import { CRASH_ROWS } from './faultKit';
 import { exited, startWorkerProcess } from '../support/workerProcess';
 
 let smtp: SmtpCapture;
@@ -20,7 +21,7 @@ afterAll(async () => {
   await smtp.stop();
 });
 
-const ROWS = 2000;
+const ROWS = CRASH_ROWS;
 /** Every 50th row names a group that does not exist: the counts must carry failures too. */
 function csvOf(prefix: string): string {
   const lines = ['Email,Username,User groups'];
@@ -51,7 +52,7 @@ describe('a worker that dies mid-import', () => {
   test('When the worker is killed (SIGKILL) mid-import and another starts, then users, counts and invitations are exactly those of an unbroken run', async () => {
     const first = startWorkerProcess(service, { WORKER_QUEUES: 'imports' });
     const upload = await uploadCsv(service, csvOf('kill'), { sendInvitations: true });
-    await processedAtLeast(upload.body.id, 500);
+    await processedAtLeast(upload.body.id, ROWS / 4);
     first.kill('SIGKILL');
     await exited(first);
 
@@ -77,7 +78,7 @@ describe('a worker that dies mid-import', () => {
   test('When a worker is stopped (SIGTERM) mid-import, then it hands the job back at once and another resumes it to the same result', async () => {
     const first = startWorkerProcess(service, { WORKER_QUEUES: 'imports', WORKER_LOCK_SECONDS: '600' });
     const upload = await uploadCsv(service, csvOf('term'));
-    await processedAtLeast(upload.body.id, 500);
+    await processedAtLeast(upload.body.id, ROWS / 4);
     const stoppedAt = Date.now();
     first.kill('SIGTERM');
     await exited(first);

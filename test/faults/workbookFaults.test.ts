@@ -8,6 +8,7 @@ import { writeTextWorkbook } from '../../shared/workbook/workbookWriter';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { createGroups, errorsCsv, uploadCsv, uploadWorkbook, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
+import { CRASH_ROWS } from './faultKit';
 import { commandOn, startTcpProxy, type TcpProxy } from '../support/tcpProxy';
 import { exited, startWorkerProcess, stopServiceProcesses, type ServiceProcess } from '../support/workerProcess';
 import { userWorkbook } from '../support/workbookFiles';
@@ -94,11 +95,11 @@ const usersNamed = (prefix: string) => UserModel.countDocuments({ usernameKey: {
 
 describe('a workbook import whose worker is killed', () => {
   test('When the worker is SIGKILLed mid-import of a workbook and another takes over, then counts are exact, no user is written twice, rows before the checkpoint are not applied again, and each new user is invited once', async () => {
-    const ROWS = 2000; // 20 chunks of 100, as the CSV crash test; invitations (one parsed mail each) set the pace
+    const ROWS = CRASH_ROWS; // chunks of 100, as the CSV crash test; invitations (one mail each) set the pace
     const first = importWorker();
     const table = userRows('wbkill', ROWS);
     const id = await upload(await excelStyle(table), { sendInvitations: true });
-    for (let job = await view(id); job.counts.processed < 600; job = await view(id)) {
+    for (let job = await view(id); job.counts.processed < ROWS * 0.3; job = await view(id)) {
       if (!['queued', 'validating', 'running'].includes(job.status)) throw new Error('the import ended before the worker could be killed');
       await sleep(20);
     }
@@ -106,7 +107,7 @@ describe('a workbook import whose worker is killed', () => {
     await exited(first);
     const killedAt = new Date();
     const { checkpointRow } = (await ImportJobModel.findById(id).lean())!;
-    expect(checkpointRow).toBeGreaterThanOrEqual(600);
+    expect(checkpointRow).toBeGreaterThanOrEqual(ROWS * 0.3);
     expect(checkpointRow).toBeLessThan(ROWS);
 
     const second = importWorker();
@@ -142,7 +143,7 @@ const FILES_ID = Buffer.from('\x07files_id\x00', 'latin1');
 const readsUpload = (data: Buffer) => findChunks(data) && data.includes(FILES_ID);
 
 describe('a workbook import that loses MongoDB while reading its file', () => {
-  const ROWS = 2000;
+  const ROWS = CRASH_ROWS;
   const styleTag = (style: unknown) => (style === excelStyle ? 'x' : style === exportStyle ? 'e' : 'c');
   /** An unbroken run per file style, counting the reads of the upload's bytes: the door check's (before the 202), then the worker's two passes. */
   const baselines = new Map<unknown, ReturnType<typeof readBaseline>>();
@@ -204,7 +205,7 @@ describe('a workbook import that loses MongoDB while reading its file', () => {
     const prefix = `wbcut${styleTag(style)}`;
     sharedWorker();
     const id = await upload(await style(userRows(prefix, ROWS)));
-    for (let job = await view(id); job.counts.processed < 600; job = await view(id)) {
+    for (let job = await view(id); job.counts.processed < ROWS * 0.3; job = await view(id)) {
       if (!['queued', 'validating', 'running'].includes(job.status)) throw new Error('the import ended before MongoDB could be cut');
       await sleep(20);
     }
