@@ -1,6 +1,7 @@
 import { GridFSBucket, ObjectId, type Binary, type Collection, type Db } from 'mongodb';
 import mongoose from 'mongoose';
 import { Readable } from 'node:stream';
+import { isDatabaseUnavailable } from './databaseErrors';
 
 const BUCKET = 'uploads';
 /** One document remembering how far the sweep for abandoned uploads has looked. */
@@ -49,6 +50,8 @@ export interface UploadByteRanges {
   size: number;
   /** The bytes from `start` up to, not including, `end`. */
   openRange(start: number, end: number): Readable;
+  /** MongoDB gone away mid-read: an outage to wait out, not damaged bytes. */
+  isPassingFailure(error: unknown): boolean;
 }
 
 export async function uploadByteRanges(fileId: ObjectId): Promise<UploadByteRanges> {
@@ -59,6 +62,7 @@ export async function uploadByteRanges(fileId: ObjectId): Promise<UploadByteRang
   return {
     size: file.length,
     openRange: (start, end) => Readable.from(readUploadRange(fileId, file, start, end, lastChunk), { objectMode: false }),
+    isPassingFailure: isDatabaseUnavailable,
   };
 }
 

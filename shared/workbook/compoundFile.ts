@@ -1,4 +1,4 @@
-import type { UploadByteRanges } from '../data/uploadStore';
+import type { WorkbookBytes } from './workbookBytes';
 
 /**
  * What an OLE compound file holds, told by the names of its streams: Excel writes an old .xls as
@@ -15,7 +15,7 @@ const HEADER_BYTES = 512;
 /** The header lists the first 109 FAT sectors, which map the first 109 × 128 sectors: where the directory is. */
 const HEADER_FAT_SECTORS = 109;
 
-export async function compoundFileKind(bytes: UploadByteRanges): Promise<CompoundFileKind> {
+export async function compoundFileKind(bytes: WorkbookBytes): Promise<CompoundFileKind> {
   const names = await directoryNames(bytes);
   if (names.has('EncryptedPackage') || names.has('EncryptionInfo')) return 'encrypted_workbook';
   if (names.has('Workbook') || names.has('Book')) return 'old_workbook';
@@ -23,7 +23,7 @@ export async function compoundFileKind(bytes: UploadByteRanges): Promise<Compoun
 }
 
 /** The stream and storage names in the directory (MS-CFB 2.6), following its sector chain. */
-async function directoryNames(bytes: UploadByteRanges): Promise<Set<string>> {
+async function directoryNames(bytes: WorkbookBytes): Promise<Set<string>> {
   const header = await readRange(bytes, 0, HEADER_BYTES);
   const names = new Set<string>();
   if (header.length < HEADER_BYTES) return names;
@@ -52,7 +52,7 @@ async function directoryNames(bytes: UploadByteRanges): Promise<Set<string>> {
   return names;
 }
 
-async function readRange(bytes: UploadByteRanges, start: number, end: number): Promise<Buffer> {
+async function readRange(bytes: WorkbookBytes, start: number, end: number): Promise<Buffer> {
   if (start >= bytes.size) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   for await (const chunk of bytes.openRange(start, Math.min(end, bytes.size))) chunks.push(chunk as Buffer);

@@ -2,10 +2,9 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { AppError } from '../platform/appError';
-import { isDatabaseUnavailable } from '../data/databaseErrors';
 import { workbookBytesInflated } from '../platform/metrics';
 import { DOOR_CHECK_MESSAGES } from '../rules/doorCheckMessages';
-import type { UploadByteRanges } from '../data/uploadStore';
+import type { WorkbookBytes } from './workbookBytes';
 import { damagedPart } from './workbookReadError';
 
 /**
@@ -20,7 +19,7 @@ const MAX_PARTS = 10_000;
 
 /** Reads the zip by ranges of the stored upload, so its directory is read from the end and parts one by one. */
 class UploadReader extends yauzl.RandomAccessReader {
-  constructor(private readonly bytes: UploadByteRanges) {
+  constructor(private readonly bytes: WorkbookBytes) {
     super();
   }
 
@@ -38,6 +37,7 @@ class UploadReader extends yauzl.RandomAccessReader {
 export class WorkbookArchive {
   private constructor(
     private readonly zip: yauzl.ZipFile,
+    private readonly bytes: WorkbookBytes,
     private readonly entries: Map<string, yauzl.Entry>,
     /** Bytes all reads together may still inflate; unlimited for an import, which reads what it must. */
     private budget: number,
@@ -48,12 +48,12 @@ export class WorkbookArchive {
    * sheets (or one sheet many times) could make it inflate gigabytes of parts each under the
    * expansion check's notice; past the budget it stops and refuses.
    */
-  static async open(bytes: UploadByteRanges, { inflateBudget = Infinity }: { inflateBudget?: number } = {}): Promise<WorkbookArchive> {
+  static async open(bytes: WorkbookBytes, { inflateBudget = Infinity }: { inflateBudget?: number } = {}): Promise<WorkbookArchive> {
     let zip: yauzl.ZipFile;
     try {
       zip = await openZip(new UploadReader(bytes), bytes.size);
     } catch (error) {
-      throw unreadable(error);
+      throw unreadable(bytes, error);
     }
     const entries = new Map<string, yauzl.Entry>();
     try {
@@ -67,9 +67,9 @@ export class WorkbookArchive {
       }
     } catch (error) {
       zip.close();
-      throw unreadable(error);
+      throw unreadable(bytes, error);
     }
-    return new WorkbookArchive(zip, entries, inflateBudget);
+    return new WorkbookArchive(zip, bytes, entries, inflateBudget);
   }
 
   has(part: string): boolean {
@@ -98,7 +98,7 @@ export class WorkbookArchive {
     try {
       stream = await this.zip.openReadStreamPromise(entry);
     } catch (error) {
-      throw unreadable(error);
+      throw unreadable(this.bytes, error);
     }
     let crc = 0;
     try {
@@ -112,7 +112,7 @@ export class WorkbookArchive {
     } catch (error) {
       // yauzl's byte count: the part inflates past the size its directory entry declared.
       if (/too many bytes in the stream/.test((error as Error).message)) throw expanding(entry.fileName);
-      throw unreadable(error, entry.fileName);
+      throw unreadable(this.bytes, error, entry.fileName);
     } finally {
       stream.destroy();
     }
@@ -148,11 +148,11 @@ function expanding(part: string): AppError {
 }
 
 /** A zip that cannot be read (damaged, cut off): the reason goes to the logs, the admin is told what to do. */
-function unreadable(error: unknown, part?: string): Error {
+function unreadable(bytes: WorkbookBytes, error: unknown, part?: string): Error {
   if (error instanceof AppError) return error;
-  // The bytes come from GridFS: MongoDB going away mid-read is an outage the import waits out
-  // and resumes from (imports/runImport.ts), as it does for a CSV, not a damaged workbook.
-  if (isDatabaseUnavailable(error)) return error as Error;
+  // The store of the bytes going away mid-read is an outage the import waits out and resumes
+  // from (imports/runImport.ts), as it does for a CSV, not a damaged workbook.
+  if (bytes.isPassingFailure(error)) return error as Error;
   return new AppError('unprocessable', 'unreadable_workbook', DOOR_CHECK_MESSAGES.unreadableWorkbook, {
     reason: (error as Error).message,
     ...(part && { part }),

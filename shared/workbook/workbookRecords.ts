@@ -1,4 +1,4 @@
-import type { UploadByteRanges } from '../data/uploadStore';
+import type { WorkbookBytes } from './workbookBytes';
 import type { UnreadableReason } from '../rules/recordLimits';
 import { WorkbookArchive } from './workbookArchive';
 import { readWorkbookLayout, type WorkbookLayout, type WorksheetRef } from './workbookLayout';
@@ -20,7 +20,7 @@ export interface OpenWorkbook {
   close(): void;
 }
 
-export async function openWorkbook(bytes: UploadByteRanges, options: { inflateBudget?: number } = {}): Promise<OpenWorkbook> {
+export async function openWorkbook(bytes: WorkbookBytes, options: { inflateBudget?: number } = {}): Promise<OpenWorkbook> {
   const archive = await WorkbookArchive.open(bytes, options);
   try {
     const layout = await readWorkbookLayout(archive);
