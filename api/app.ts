@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { ApiRuntime } from '../shared/platform/runtime';
+import type { ApiRuntime } from '../shared/process/runtime';
 import { httpRequestDuration } from '../shared/platform/metrics';
 import { directoryRoutes } from './directory/directoryRoutes';
 import { exportRoutes } from './directory/exportRoutes';

@@ -1,5 +1,6 @@
 import { loadApiConfig } from '../shared/platform/config';
-import { runProcess } from '../shared/platform/processLifecycle';
-import { startService } from '../scripts/service';
+import { runProcess } from '../shared/process/processLifecycle';
+import { startProcessParts } from '../shared/process/processParts';
+import { startApiPart } from './apiPart';
 
-runProcess('api', () => startService(loadApiConfig(), { api: 'listen', workers: false }));
+runProcess('api', () => startProcessParts(loadApiConfig(), {}, [(runtime) => startApiPart(runtime, 'listen')]));

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type { ApiRuntime } from '../shared/platform/runtime';
+import type { ApiRuntime } from '../shared/process/runtime';
 import { logger } from '../shared/platform/logger';
 import { createApp } from './app';
 

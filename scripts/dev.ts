@@ -1,6 +1,6 @@
 import { loadConfig, logFormatFrom } from '../shared/platform/config';
 import { logger, setLogFormat } from '../shared/platform/logger';
-import { runProcess } from '../shared/platform/processLifecycle';
+import { runProcess } from '../shared/process/processLifecycle';
 import { devQueuePrefix, startEmbeddedServices } from './embedded/embeddedServices';
 import { startService } from './service';
 import { connectRedis, discardQueues } from '../shared/queues/queues';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../shared/platform/config';
-import { runProcess } from '../shared/platform/processLifecycle';
+import { runProcess } from '../shared/process/processLifecycle';
 import { startService } from './service';
 
 /**

@@ -1,7 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import { logger } from '../shared/platform/logger';
 import { handBackDelayMs, type JobOwnership } from '../shared/queues/queues';
-import type { Runtime } from '../shared/platform/runtime';
+import type { Runtime } from '../shared/process/runtime';
 
 /** How often a worker says, at most, that jobs of another deployment reach it. */
 const LOG_EVERY_MS = 60_000;

@@ -2,7 +2,7 @@ import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { QUEUE_NAMES, connectRedis, enqueueInvitationsOn, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
 import { queueImportInvitations } from '../shared/invitations/queueInvitations';
 import { runImport } from '../shared/imports/runImport';
-import type { Runtime } from '../shared/platform/runtime';
+import type { Runtime } from '../shared/process/runtime';
 import { logger } from '../shared/platform/logger';
 import { startRounds } from './rounds';
 import { foreignJobs } from './foreignJobs';

@@ -3,7 +3,7 @@ import { createMailTransport } from '../shared/invitations/mailTransport';
 import { sendInvitation } from '../shared/invitations/sendInvitation';
 import { logger } from '../shared/platform/logger';
 import { QUEUE_NAMES, connectRedis, queueConnection, type InvitationJobPayload } from '../shared/queues/queues';
-import type { WorkerRuntime } from '../shared/platform/runtime';
+import type { WorkerRuntime } from '../shared/process/runtime';
 import { foreignJobs } from './foreignJobs';
 
 /**

@@ -1,6 +1,7 @@
 import './threadPoolSize';
 import { loadWorkerConfig } from '../shared/platform/config';
-import { runProcess } from '../shared/platform/processLifecycle';
-import { startService } from '../scripts/service';
+import { runProcess } from '../shared/process/processLifecycle';
+import { startProcessParts } from '../shared/process/processParts';
+import { startWorkerPart } from './workerPart';
 
-runProcess('worker', () => startService(loadWorkerConfig(), { api: false, workers: true }));
+runProcess('worker', () => startProcessParts(loadWorkerConfig(), {}, [startWorkerPart]));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { forgetWorker, reportWorkerAlive } from '../shared/data/deploymentStore';
 import { logger } from '../shared/platform/logger';
-import type { WorkerRuntime } from '../shared/platform/runtime';
+import type { WorkerRuntime } from '../shared/process/runtime';
 import { startRounds } from './rounds';
 
 /**

@@ -1,4 +1,4 @@
-import type { Runtime } from '../shared/platform/runtime';
+import type { Runtime } from '../shared/process/runtime';
 import { logger } from '../shared/platform/logger';
 import { requeueStrandedImports } from '../shared/imports/requeueStrandedImports';
 import { sweepUploads } from '../shared/imports/uploadRetention';

@@ -1,4 +1,4 @@
-import type { WorkerRuntime } from '../shared/platform/runtime';
+import type { WorkerRuntime } from '../shared/process/runtime';
 import { startImportWorker } from './importWorker';
 import { startInvitationWorker } from './invitationWorker';
 import { startRecoveryLoop, takeBackHandedBackWork } from './recoveryLoop';

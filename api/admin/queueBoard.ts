@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, Response, Router } from 'express';
-import type { ApiRuntime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/process/runtime';
 import { requireRole, authenticate } from '../http/auth';
 import type { ApiRole } from '../../shared/platform/config';
 import { hasBoardSession } from './queueBoardSession';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { mongoIsReachable } from '../../shared/data/mongoConnection';
 import { metricsRegistry } from '../../shared/platform/metrics';
-import type { ApiRuntime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/process/runtime';
 
 export function healthRoutes(runtime: ApiRuntime): Router {
   const router = Router();

@@ -9,7 +9,7 @@ import { changesCsv, listImportChanges } from '../../shared/imports/importChange
 import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImportJob, runDryRunForReal } from '../../shared/imports/importJobs';
 import { startImport, type UploadedFile } from '../../shared/imports/startImport';
 import { retryWithCorrections } from '../../shared/imports/correctFailedRows';
-import type { ApiRuntime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/process/runtime';
 import { enqueueImportOn, inspectQueuedImportOn } from '../../shared/queues/queues';
 import { requireRole } from '../http/auth';
 import { limitConcurrent } from '../http/concurrencyLimit';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { undoImport } from '../../shared/imports/undoImport';
-import type { ApiRuntime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/process/runtime';
 import { enqueueImportOn } from '../../shared/queues/queues';
 import { requireRole } from '../http/auth';
 

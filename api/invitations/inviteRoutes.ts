@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { resendInvitation } from '../../shared/invitations/resendInvitation';
-import type { ApiRuntime } from '../../shared/platform/runtime';
+import type { ApiRuntime } from '../../shared/process/runtime';
 import { enqueueInvitationsOn } from '../../shared/queues/queues';
 import { requireRole } from '../http/auth';
 

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import { logger } from '../platform/logger';
 import { upgradeStoredData } from './storedDataUpgrades';
+import './models';
 
 /**
  * Opens the mongoose connection every model in shared/ is registered on. `dbName` overrides

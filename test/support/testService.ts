@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import type { Express } from 'express';
 import { startService } from '../../scripts/service';
 import { loadConfig, type Config } from '../../shared/platform/config';
-import type { Runtime } from '../../shared/platform/runtime';
+import type { Runtime } from '../../shared/process/runtime';
 import type { Workers } from '../../worker/workers';
 
 export const ADMIN_KEY = 'test-admin-key';

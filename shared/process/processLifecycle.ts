@@ -1,5 +1,5 @@
-import { ConfigError } from './config';
-import { logger } from './logger';
+import { ConfigError } from '../platform/config';
+import { logger } from '../platform/logger';
 
 /**
  * Runs a process entry point: a bad configuration exits 1 with its message (no stack), SIGTERM

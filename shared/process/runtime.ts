@@ -1,18 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ApiConfig, BaseConfig, WorkerConfig } from './config';
+import type { ApiConfig, BaseConfig, WorkerConfig } from '../platform/config';
 import { connectMongo, disconnectMongo, ensureIndexes } from '../data/mongoConnection';
 import { connectRedis, createImportQueue, createInvitationQueue, type ImportJobPayload, type InvitationJobPayload } from '../queues/queues';
-import { setLogLevel } from './logger';
-// Registering the models before ensureIndexes() runs.
-import '../data/userModel';
-import '../data/groupModel';
-import '../data/customFieldModel';
-import '../data/importJobModel';
-import '../data/importRowErrorModel';
-import '../data/importChangeModel';
-import '../data/invitationModel';
-import '../data/deploymentModel';
+import { setLogLevel } from '../platform/logger';
 import { deploymentIdentity } from '../data/deploymentStore';
 
 /**
