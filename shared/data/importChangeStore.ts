@@ -1,6 +1,6 @@
 import { ObjectId, type Document } from 'mongodb';
 import { ImportChangeModel } from './importChangeModel';
-import { IncompleteWriteError } from './databaseErrors';
+import { IncompleteWriteError, isDuplicateKey } from './databaseErrors';
 import type { RecordedChange } from '../rules/changeRecords';
 
 interface WriteReply {
@@ -8,8 +8,6 @@ interface WriteReply {
   writeErrors?: { index: number; code?: number; errmsg?: string }[];
   writeConcernError?: unknown;
 }
-
-const DUPLICATE_KEY = 11000;
 
 /**
  * Writes a round's change records, unordered, as raw commands for the reasons of
@@ -54,7 +52,7 @@ function storedRecord({ record, passwordHashes }: RecordedChange, expiresAt: Dat
 function refusedAsDuplicates(reply: WriteReply, sent: readonly RecordedChange[]): number[] {
   if (reply.writeConcernError) throw new IncompleteWriteError(new Error(`write concern: ${JSON.stringify(reply.writeConcernError)}`));
   return (reply.writeErrors ?? []).map((refusal) => {
-    if (refusal.code === DUPLICATE_KEY && sent[refusal.index]) return refusal.index;
+    if (isDuplicateKey(refusal) && sent[refusal.index]) return refusal.index;
     throw new Error(`MongoDB refused the change record of row ${sent[refusal.index]?.record.row} (${refusal.errmsg ?? `code ${refusal.code}`})`);
   });
 }

@@ -1,7 +1,7 @@
 import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { UserModel } from './userModel';
-import { IncompleteWriteError } from './databaseErrors';
-import { WRITE_CONFLICT, type LastImport, type UserWrite, type WriteRefusal } from '../rules/chunkPlan';
+import { IncompleteWriteError, writeRefusalOf } from './databaseErrors';
+import type { LastImport, UserWrite, WriteRefusal } from '../rules/chunkPlan';
 
 /**
  * The MongoDB operation a planned write describes (rules/chunkPlan.ts), with the ids as
@@ -43,7 +43,7 @@ interface WriteReply {
 /**
  * Writes a chunk's users as two unordered commands, the updates (which may free an external ID)
  * before the inserts (which may take it), and returns, by operation index, the writes MongoDB
- * refused, in MongoDB's terms (rules/chunkPlan.ts says what they mean). Commands, not the driver's bulkWrite: that serialises every document once to size
+ * refused, in the words of rules/chunkPlan.ts (which says what they mean). Commands, not the driver's bulkWrite: that serialises every document once to size
  * its batches and again to send them, a fifth of the worker's time in a large import, and a
  * chunk is far below a batch's limits. Only an answer that accounts for every operation is
  * trusted: a dropped connection, a step-down or a timeout throws, and an answer that counts
@@ -80,7 +80,7 @@ async function refuseUpdatesThatMissed(updates: { index: number; q: Document; u:
   const marks = await UserModel.collection.find({ _id: { $in: updates.map(({ q }) => q._id) } }, { projection: { lastImport: 1 } }).toArray();
   const landed = new Set(marks.filter((user) => user.lastImport).map((user) => markOf(user._id, user.lastImport)));
   for (const { index, q, u } of updates) {
-    if (!landed.has(markOf(q._id, u.$set.lastImport))) refused.set(index, { code: WRITE_CONFLICT, errmsg: 'the user changed after the chunk read it' });
+    if (!landed.has(markOf(q._id, u.$set.lastImport))) refused.set(index, { reason: 'write_conflict', errmsg: 'the user changed after the chunk read it' });
   }
 }
 
@@ -91,7 +91,7 @@ function collectRefusals(reply: WriteReply, sent: { index: number }[], refused: 
   for (const writeError of reply.writeErrors ?? []) {
     const operation = sent[writeError.index];
     if (!operation) throw new IncompleteWriteError(new Error(`MongoDB refused write ${writeError.index} of ${sent.length}`));
-    refused.set(operation.index, { code: writeError.code, errmsg: writeError.errmsg ?? '' });
+    refused.set(operation.index, writeRefusalOf(writeError));
   }
 }
 

@@ -1,4 +1,5 @@
 import { conflict, invalidInput } from '../platform/appError';
+import { isDuplicateKey } from '../data/databaseErrors';
 import { needsGuard } from '../rules/spreadsheetSafety';
 import { hasControlCharacter } from '../rules/cellText';
 import { headerClash } from '../rules/userColumns';
@@ -47,7 +48,7 @@ export async function createCustomField(input: unknown): Promise<CustomFieldView
   try {
     await CustomFieldModel.create({ key, label });
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw conflict('custom_field_exists', `A custom field with the key "${key}" already exists.`);
+    if (isDuplicateKey(error)) throw conflict('custom_field_exists', `A custom field with the key "${key}" already exists.`);
     throw error;
   }
   return { key, label };

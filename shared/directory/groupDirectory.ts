@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { conflict, invalidInput, notFound } from '../platform/appError';
+import { isDuplicateKey } from '../data/databaseErrors';
 import { GroupModel } from '../data/groupModel';
 import { UserModel } from '../data/userModel';
 
@@ -24,7 +25,7 @@ export async function createGroup(input: unknown): Promise<GroupView> {
   try {
     return toView(await GroupModel.create({ name }));
   } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw conflict('group_exists', `A group named "${name}" already exists.`);
+    if (isDuplicateKey(error)) throw conflict('group_exists', `A group named "${name}" already exists.`);
     throw error;
   }
 }

@@ -1,10 +1,11 @@
-import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
+import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { logger } from '../platform/logger';
 import { AppError } from '../platform/appError';
 import { requireEveryChangeRecorded } from './undoImport';
 import { ImportChangeModel } from '../data/importChangeModel';
 import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { UserModel } from '../data/userModel';
+import { onlyDuplicateKeys, writeErrorsOf } from '../data/databaseErrors';
 import { commitUndoChunk, recordUndoProblems, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
 import type { ChangeRecord, PasswordHashes } from '../rules/changeRecords';
@@ -187,8 +188,6 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
   }
 }
 
-const DUPLICATE_KEY = 11000;
-
 /**
  * One unordered bulk write. The only refusal an undo's write can meet is an external ID put back
  * that another user has taken since (the unique index): that user's write is reported, not
@@ -199,10 +198,8 @@ async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<{ matche
     const result = await UserModel.collection.bulkWrite(operations, { ordered: false });
     return { matched: result.matchedCount, deleted: result.deletedCount, refused: [] };
   } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
-    return { matched: error.result.matchedCount, deleted: error.result.deletedCount, refused: writeErrors.map((writeError) => writeError.index) };
+    if (!onlyDuplicateKeys(error)) throw error;
+    return { matched: error.result.matchedCount, deleted: error.result.deletedCount, refused: writeErrorsOf(error).map((writeError) => writeError.index) };
   }
 }
 

@@ -1,6 +1,7 @@
-import { Types, mongo } from 'mongoose';
+import { Types } from 'mongoose';
 import { importInvitationJobs, type EnqueueInvitations } from '../queues/queues';
 import { InvitationModel } from '../data/invitationModel';
+import { onlyDuplicateKeys } from '../data/databaseErrors';
 
 /**
  * Invites the users an import created: first one invitation record per user, then their queue
@@ -27,10 +28,4 @@ export async function queueImportInvitations(enqueueInvitations: EnqueueInvitati
     if (!onlyDuplicateKeys(error)) throw error;
   }
   await enqueueInvitations(importInvitationJobs(importId, userIds));
-}
-
-function onlyDuplicateKeys(error: unknown): boolean {
-  if (!(error instanceof mongo.MongoBulkWriteError)) return false;
-  const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  return failures.length > 0 && failures.every((failure) => failure.code === 11000);
 }
