@@ -2,7 +2,7 @@ import { AppError, conflict, invalidInput } from '../platform/appError';
 import { normaliseHeader, resolveColumns, type CustomFieldColumn } from '../rules/userColumns';
 import { FINAL_STATUSES, ImportJobModel } from '../data/importJobModel';
 import { listCustomFields } from './customFieldDirectory';
-import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from '../data/customFieldModel';
+import { CUSTOM_FIELD_KEY_PATTERN, deleteCustomFieldDefinition, findCustomField } from '../data/customFieldStore';
 import { anyUserHasValue, removeValueFromUsers } from '../data/customFieldUserValues';
 
 export interface DeletedCustomField {
@@ -25,10 +25,10 @@ export interface DeletedCustomField {
  */
 export async function deleteCustomField(requestedKey: string): Promise<DeletedCustomField> {
   const key = wellFormedKey(requestedKey);
-  const field = await CustomFieldModel.findOne({ key }, { key: 1, label: 1 }).lean();
+  const field = await findCustomField(key);
   if (field) {
     await refuseWhileAnUnfinishedImportHasItsColumn(field);
-    await CustomFieldModel.deleteOne({ _id: field._id });
+    await deleteCustomFieldDefinition(field._id);
   } else if (!(await anyUserHasValue(key))) {
     throw new AppError('not_found', 'not_found', `There is no custom field with the key "${key}". List the fields with GET /api/custom-fields.`);
   }

@@ -1,7 +1,7 @@
 import { exportHeader, exportRow, type ExportDirectory } from '../rules/exportRow';
 import { UTF8_BOM, csvLine, csvLines } from '../csv/csvWriting';
 import { listCustomFields } from './customFieldDirectory';
-import { GroupModel } from '../data/groupModel';
+import { findGroups } from '../data/groupStore';
 import { UserModel, type UserDocument } from '../data/userModel';
 import { readAhead } from '../platform/readAhead';
 
@@ -17,7 +17,7 @@ export interface UserExportRows {
  * from a cursor, so memory stays flat whatever the number of users.
  */
 export async function openUserExport(): Promise<UserExportRows> {
-  const [fields, groups] = await Promise.all([listCustomFields(), GroupModel.find({}, { name: 1 }).lean()]);
+  const [fields, groups] = await Promise.all([listCustomFields(), findGroups()]);
   const directory: ExportDirectory = { groupNames: new Map(groups.map((group) => [String(group._id), group.name])), customFields: fields };
   return { header: exportHeader(fields), batches: readAhead(rowBatches(directory)) };
 }

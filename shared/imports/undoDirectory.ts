@@ -1,7 +1,7 @@
 import { ObjectId, type Document } from 'mongodb';
-import { CustomFieldModel } from '../data/customFieldModel';
+import { existingCustomFieldKeys } from '../data/customFieldStore';
 import { loadDirectorySnapshot } from '../data/directorySnapshot';
-import { GroupModel } from '../data/groupModel';
+import { existingGroupIds } from '../data/groupStore';
 import { UserModel } from '../data/userModel';
 import type { FieldValue } from '../rules/changeRecords';
 import type { UndoContext, UndoDecision, UserNow } from '../rules/undoDecision';
@@ -94,13 +94,8 @@ export async function dropDeletedSinceWrite(userIds: ObjectId[], writes: Documen
     for (const path of Object.keys(update.$set ?? {})) if (path.startsWith('customFields.')) keys.add(path.slice('customFields.'.length));
   }
   if (groupIds.size === 0 && keys.size === 0) return;
-  const [groups, fields] = await Promise.all([
-    GroupModel.find({ _id: { $in: [...groupIds.values()] } }, { _id: 1 }).lean(),
-    CustomFieldModel.find({ key: { $in: [...keys] } }, { key: 1 }).lean(),
-  ]);
-  const stillThere = new Set(groups.map((group) => String(group._id)));
+  const [stillThere, keptKeys] = await Promise.all([existingGroupIds([...groupIds.values()]), existingCustomFieldKeys([...keys])]);
   const goneGroups = [...groupIds].filter(([id]) => !stillThere.has(id)).map(([, id]) => id);
-  const keptKeys = new Set(fields.map((field) => field.key));
   const goneKeys = [...keys].filter((key) => !keptKeys.has(key));
   if (goneGroups.length > 0) await UserModel.collection.updateMany({ _id: { $in: userIds }, groupIds: { $in: goneGroups } }, { $pull: { groupIds: { $in: goneGroups } } } as Document);
   if (goneKeys.length > 0) await UserModel.collection.updateMany({ _id: { $in: userIds } }, { $unset: Object.fromEntries(goneKeys.map((key) => [`customFields.${key}`, ''])) });
