@@ -3,7 +3,7 @@ import { needsGuard } from '../rules/spreadsheetSafety';
 import { hasControlCharacter } from '../rules/cellText';
 import { headerClash } from '../rules/userColumns';
 import { CUSTOM_FIELD_KEY_PATTERN, addCustomField, findCustomFieldWithKeyOrLabel, findCustomFields } from '../data/customFieldStore';
-import { anyUserHasValue } from '../data/customFieldUserValues';
+import { anyUserHasValue } from '../data/userStore';
 
 export interface CustomFieldView {
   key: string;

@@ -3,7 +3,8 @@ import { normaliseHeader, resolveColumns, type CustomFieldColumn } from '../rule
 import { FINAL_STATUSES, ImportJobModel } from '../data/importJobModel';
 import { listCustomFields } from './customFieldDirectory';
 import { CUSTOM_FIELD_KEY_PATTERN, deleteCustomFieldDefinition, findCustomField } from '../data/customFieldStore';
-import { anyUserHasValue, removeValueFromUsers } from '../data/customFieldUserValues';
+import { anyUserHasValue } from '../data/userStore';
+import { removeValueFromUsers } from '../data/userWrites';
 
 export interface DeletedCustomField {
   key: string;

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { conflict, invalidInput, notFound } from '../platform/appError';
 import { addGroup, deleteGroupById, findGroupsByName } from '../data/groupStore';
-import { UserModel } from '../data/userModel';
+import { removeGroupFromUsers } from '../data/userWrites';
 
 export interface GroupView {
   id: string;
@@ -31,5 +31,5 @@ export async function deleteGroup(id: string): Promise<void> {
   if (!Types.ObjectId.isValid(id)) throw notFound(`Group ${id}`);
   const deleted = await deleteGroupById(id);
   if (!deleted) throw notFound(`Group ${id}`);
-  await UserModel.updateMany({ groupIds: deleted._id }, { $pull: { groupIds: deleted._id } });
+  await removeGroupFromUsers(deleted._id);
 }

@@ -1,6 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import { importRowsProcessed } from '../platform/metrics';
-import { chunksAreIndependent, lookUpChunkUsers, prepareChunk, writeChunk, type ChunkImport } from './applyChunk';
+import { chunksAreIndependent, prepareChunk, writeChunk, type ChunkImport } from './applyChunk';
+import { findChunkUsers } from '../data/userStore';
 import type { ChunkOutcome, ChunkRow, FoundUsers } from '../rules/chunkPlan';
 import { DuplicateUsernameTracker } from '../rules/duplicateUsernames';
 import type { DirectorySnapshot } from '../data/directorySnapshot';
@@ -119,7 +120,7 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
       // The next chunk's query goes out before this chunk's write, so MongoDB answers it first and
       // the next chunk is decided while this one is written; only where no answer can differ.
       const upcoming = next.done || typeof next.value === 'string' ? undefined : next.value;
-      if (upcoming && chunksAreIndependent(prepared, upcoming.rows)) looking.start(lookUpChunkUsers(upcoming.rows));
+      if (upcoming && chunksAreIndependent(prepared, upcoming.rows)) looking.start(findChunkUsers(upcoming.rows));
       writing.start(writeChunk(prepared).then((outcome) => ({ chunk, outcome })));
       const interrupted = options.interruption();
       if (interrupted) return (await finishAll()) === 'lost' ? 'lost' : interrupted;

@@ -4,13 +4,13 @@ import { AppError } from '../platform/appError';
 import { requireEveryChangeRecorded } from './undoImport';
 import { ImportChangeModel } from '../data/importChangeModel';
 import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
-import { UserModel } from '../data/userModel';
-import { onlyDuplicateKeys, writeErrorsOf } from '../data/databaseErrors';
+import { findUndoUsers, type StoredUser } from '../data/userStore';
+import { writeUndoUsers } from '../data/userWrites';
 import { commitUndoChunk, recordUndoProblems, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
 import type { ChangeRecord, PasswordHashes } from '../rules/changeRecords';
 import { decideUndo, notPutBack, type UndoDecision, type UndoProblem } from '../rules/undoDecision';
-import { dropDeletedSinceWrite, loadUndoDirectory, restoreUpdate, undoContext, userNow, type StoredUser, type UndoDirectory } from './undoDirectory';
+import { dropDeletedSinceWrite, loadUndoDirectory, restoreUpdate, undoContext, userNow, type UndoDirectory } from './undoDirectory';
 
 export type UndoInterruption = 'yielded' | 'lost';
 
@@ -137,9 +137,7 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
   const markedRemoved = new Set(records.filter((record) => record.removedBy).map((record) => record.row));
   for (let round = 1; ; round++) {
     const directory = await loadUndoDirectory();
-    const found = (await UserModel.collection
-      .find({ _id: { $in: userIds } }, { projection: { email: 1, firstName: 1, lastName: 1, externalId: 1, groupIds: 1, roles: 1, customFields: 1, passwordHash: 1, updatedAt: 1 } })
-      .toArray()) as StoredUser[];
+    const found = await findUndoUsers(userIds);
     const users = new Map(found.map((user) => [String(user._id), user]));
     const decided: { record: (typeof records)[number]; user: StoredUser | undefined; decision: UndoDecision }[] = records.map((record) => {
       const user = users.get(String(record.userId));
@@ -175,7 +173,7 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
       await ImportChangeModel.updateMany({ _id: { $in: removals.map((entry) => entry.record._id) } }, { $set: { removedBy: undoId } });
       for (const entry of removals) markedRemoved.add(entry.record.row);
     }
-    const { matched, deleted, refused } = await writeUsers(operations);
+    const { matched, deleted, refused } = await writeUndoUsers(operations);
     await dropDeletedSinceWrite(userIds, operations.flatMap((operation) => ('updateOne' in operation ? [operation.updateOne.update as Document] : [])));
     for (const operation of refused) {
       const entry = decided[writers[operation]];
@@ -185,21 +183,6 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
     if (matched === updates && deleted === removals.length) return settle(decided);
     // Some users changed between the read and the write: their write did nothing; decide again.
     if (round === MAX_ROUNDS) throw new Error(`Users of rows ${records[0].row} to ${records[records.length - 1].row} kept changing while the undo wrote them. Undo the import again when no import is running: the new undo goes on where this one stopped.`);
-  }
-}
-
-/**
- * One unordered bulk write. The only refusal an undo's write can meet is an external ID put back
- * that another user has taken since (the unique index): that user's write is reported, not
- * retried, and decided the same way on a replay.
- */
-async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<{ matched: number; deleted: number; refused: number[] }> {
-  try {
-    const result = await UserModel.collection.bulkWrite(operations, { ordered: false });
-    return { matched: result.matchedCount, deleted: result.deletedCount, refused: [] };
-  } catch (error) {
-    if (!onlyDuplicateKeys(error)) throw error;
-    return { matched: error.result.matchedCount, deleted: error.result.deletedCount, refused: writeErrorsOf(error).map((writeError) => writeError.index) };
   }
 }
 

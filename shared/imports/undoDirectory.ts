@@ -2,7 +2,8 @@ import { ObjectId, type Document } from 'mongodb';
 import { existingCustomFieldKeys } from '../data/customFieldStore';
 import { loadDirectorySnapshot } from '../data/directorySnapshot';
 import { existingGroupIds } from '../data/groupStore';
-import { UserModel } from '../data/userModel';
+import type { StoredUser } from '../data/userStore';
+import { pullGroupsFromUsers, unsetCustomFieldsOfUsers } from '../data/userWrites';
 import type { FieldValue } from '../rules/changeRecords';
 import type { UndoContext, UndoDecision, UserNow } from '../rules/undoDecision';
 
@@ -30,12 +31,6 @@ export async function loadUndoDirectory(): Promise<UndoDirectory> {
 
 export function undoContext(directory: UndoDirectory): Omit<UndoContext, 'removedByUndo'> {
   return { groupExists: (name) => directory.idByName.has(name), customFieldExists: (key) => directory.customFieldKeys.has(key) };
-}
-
-export interface StoredUser extends Document {
-  _id: ObjectId;
-  groupIds?: ObjectId[];
-  updatedAt?: Date;
 }
 
 /**
@@ -97,8 +92,8 @@ export async function dropDeletedSinceWrite(userIds: ObjectId[], writes: Documen
   const [stillThere, keptKeys] = await Promise.all([existingGroupIds([...groupIds.values()]), existingCustomFieldKeys([...keys])]);
   const goneGroups = [...groupIds].filter(([id]) => !stillThere.has(id)).map(([, id]) => id);
   const goneKeys = [...keys].filter((key) => !keptKeys.has(key));
-  if (goneGroups.length > 0) await UserModel.collection.updateMany({ _id: { $in: userIds }, groupIds: { $in: goneGroups } }, { $pull: { groupIds: { $in: goneGroups } } } as Document);
-  if (goneKeys.length > 0) await UserModel.collection.updateMany({ _id: { $in: userIds } }, { $unset: Object.fromEntries(goneKeys.map((key) => [`customFields.${key}`, ''])) });
+  if (goneGroups.length > 0) await pullGroupsFromUsers(userIds, goneGroups);
+  if (goneKeys.length > 0) await unsetCustomFieldsOfUsers(userIds, goneKeys);
 }
 
 function listOf(value: FieldValue): string[] {

@@ -1,7 +1,8 @@
 import { AppError, invalidInput } from '../platform/appError';
 import { hashPassword } from '../directory/passwordHashing';
 import { passwordProblem } from '../rules/passwordPolicy';
-import { UserModel } from '../data/userModel';
+import { findInvitedUser } from '../data/userStore';
+import { setUserPassword } from '../data/userWrites';
 import { InvitationModel } from '../data/invitationModel';
 import { hashInvitationToken } from './invitationToken';
 
@@ -23,7 +24,7 @@ export async function inspectInvitationLink(token: string): Promise<InvitationLi
   if (invitation.revokedAt) return { usable: false, reason: 'revoked' };
   if (invitation.tokenUsedAt) return { usable: false, reason: 'used' };
   if (!invitation.tokenExpiresAt || invitation.tokenExpiresAt <= new Date()) return { usable: false, reason: 'expired' };
-  const user = await UserModel.findById(invitation.userId, { username: 1 }).lean();
+  const user = await findInvitedUser(invitation.userId);
   return user ? { usable: true, username: user.username } : { usable: false, reason: 'unknown' };
 }
 
@@ -48,7 +49,6 @@ export async function acceptInvitation(token: string, password: unknown): Promis
     const reason = state.usable ? 'used' : state.reason;
     throw new AppError(reason === 'unknown' ? 'not_found' : 'gone', `invitation_${reason}`, LINK_PROBLEMS[reason]);
   }
-  const written = await UserModel.updateOne({ _id: claimed.userId }, { $set: { passwordHash } });
   // The user was removed (an undo) between the claim and this write: no account has the password.
-  if (written.matchedCount === 0) throw new AppError('gone', 'invitation_revoked', LINK_PROBLEMS.revoked);
+  if (!(await setUserPassword(claimed.userId, passwordHash))) throw new AppError('gone', 'invitation_revoked', LINK_PROBLEMS.revoked);
 }

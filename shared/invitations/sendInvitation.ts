@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Config } from '../platform/config';
-import { UserModel } from '../data/userModel';
+import { findUserToInvite } from '../data/userStore';
 import type { InvitationJobPayload } from '../queues/queues';
 import { InvitationModel, type InvitationDocument } from '../data/invitationModel';
 import { buildInvitationMail, invitationMessageId } from '../rules/invitationMail';
@@ -39,7 +39,7 @@ export async function sendInvitation(payload: InvitationJobPayload, { config, tr
   const stale = staleness(invitation, version);
   if (stale) return { kind: 'skipped', why: stale };
 
-  const user = await UserModel.findById(invitation.userId, { username: 1, email: 1, firstName: 1 }).lean();
+  const user = await findUserToInvite(invitation.userId);
   if (!user) {
     // Failed rather than left queued, which the recovery sweep would re-queue for ever.
     await InvitationModel.updateOne({ _id: invitation._id, version, status: 'queued' }, { $set: { status: 'failed', lastError: USER_GONE } });
