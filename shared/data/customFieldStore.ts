@@ -37,7 +37,7 @@ export async function addCustomField(key: string, label: string): Promise<'added
   }
 }
 
-/** Deletes a field's definition (its values on users are data/customFieldUserValues.ts's). */
+/** Deletes a field's definition (data/userWrites.ts removeValueFromUsers takes its values off users). */
 export async function deleteCustomFieldDefinition(id: Types.ObjectId): Promise<void> {
   await CustomFieldModel.deleteOne({ _id: id });
 }

@@ -1,8 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import { FINAL_STATUSES, ImportJobModel, type ImportStatus } from './importJobModel';
-import { ImportRowErrorModel } from './importRowErrorModel';
-import type { ChunkOutcome, RowFailure } from '../rules/chunkPlan';
-import { causesOf, messagesOf } from '../rules/failureCauses';
+import type { ChunkOutcome } from '../rules/chunkPlan';
+import type { FailureCauseCounts } from './failedRows';
 
 /** What every chunk adds to a job's counts. */
 export interface ChunkCounts {
@@ -15,41 +14,6 @@ export interface ChunkCounts {
 
 export function countsOf(outcome: ChunkOutcome, processed: number): ChunkCounts {
   return { processed, created: outcome.created, updated: outcome.updated, unchanged: outcome.unchanged, failed: outcome.failed };
-}
-
-/**
- * Records failed rows. Keyed by (import, row) and upserted, so a chunk replayed after a crash
- * rewrites its rows instead of adding them twice.
- */
-export async function recordFailures(
-  importId: ObjectId,
-  failures: RowFailure[],
-  passwordColumn: number | undefined,
-  /** A chunk applied again after an interruption: its rows that no longer fail lose their record. */
-  replayed?: { afterRow: number; toRow: number },
-): Promise<void> {
-  if (replayed) {
-    const stillFailing = failures.map((failure) => failure.row);
-    await ImportRowErrorModel.deleteMany({ importId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: stillFailing } });
-  }
-  if (failures.length === 0) return;
-  await ImportRowErrorModel.bulkWrite(
-    failures.map((failure) => ({
-      updateOne: {
-        filter: { importId, row: failure.row },
-        update: { $set: { cells: withoutPassword(failure.record, passwordColumn), messages: messagesOf(failure.problems), causes: causesOf(failure.problems) } },
-        upsert: true,
-      },
-    })),
-    { ordered: false },
-  );
-}
-
-function withoutPassword(record: string[], passwordColumn: number | undefined): string[] {
-  if (passwordColumn === undefined || passwordColumn >= record.length) return record;
-  const cells = [...record];
-  cells[passwordColumn] = '';
-  return cells;
 }
 
 /**
@@ -98,38 +62,6 @@ async function commitCounts(importId: ObjectId, fromRow: number, toRow: number, 
 }
 
 /**
- * The rows of an undo chunk it could not fully undo, as row errors of the undo job: `cells` are
- * the username, then field, current value and what the undo would have written for each
- * problem, `messages` one per problem (imports/errorReport.ts reads them back so). Upserted by
- * row, and a replayed chunk's rows that no longer have a problem lose their record.
- */
-export async function recordUndoProblems(
-  undoId: ObjectId,
-  rows: { row: number; username: string; problems: { field: string | null; current: string; wouldWrite: string; message: string }[] }[],
-  replayed?: { afterRow: number; toRow: number },
-): Promise<void> {
-  if (replayed) {
-    await ImportRowErrorModel.deleteMany({ importId: undoId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: rows.map((entry) => entry.row) } });
-  }
-  if (rows.length === 0) return;
-  await ImportRowErrorModel.bulkWrite(
-    rows.map(({ row, username, problems }) => ({
-      updateOne: {
-        filter: { importId: undoId, row },
-        update: {
-          $set: {
-            cells: [username, ...problems.flatMap((problem) => [problem.field ?? '', problem.current, problem.wouldWrite])],
-            messages: problems.map((problem) => problem.message),
-          },
-        },
-        upsert: true,
-      },
-    })),
-    { ordered: false },
-  );
-}
-
-/**
  * Moves a job to a new status unless it has already ended (a cancel may have ended it while
  * the worker was busy). Returns false when the job had ended.
  */
@@ -155,4 +87,14 @@ export async function noteRetrying(importId: ObjectId, checkpointRow: number, re
   // Conditional on the checkpoint, so a note that lands late never hides progress made since.
   const write = ImportJobModel.updateOne({ _id: importId, checkpointRow, status: { $nin: FINAL_STATUSES } }, { $set: { retrying } }).catch(() => undefined);
   await Promise.race([write, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+}
+
+/**
+ * Keeps an ended import's failed rows counted per cause (data/failedRows.ts countFailureCauses)
+ * on the import, whose rows no longer change, so every later poll of its page reads them back
+ * instead of counting. Only on an import that has ended: one still running would keep counts
+ * that grow stale.
+ */
+export async function keepFailureCauses(importId: ObjectId, counts: FailureCauseCounts): Promise<void> {
+  await ImportJobModel.updateOne({ _id: importId, status: { $in: FINAL_STATUSES } }, { $set: { failureCauses: counts } });
 }

@@ -8,8 +8,9 @@ import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { resolveColumns } from '../rules/userColumns';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import { summariseInvitations, type InvitationSummary } from '../data/invitationSummary';
-import { failureCauseCountsOf } from '../data/failureCauseCounts';
+import { countFailureCauses } from '../data/failedRows';
 import { workerLastSeen } from '../data/deploymentStore';
+import { keepFailureCauses } from '../data/importJobStore';
 import { whyStillQueued, type QueuedWait } from '../rules/queuedImportWait';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
@@ -32,7 +33,11 @@ export interface QueueFacts {
  */
 export async function importReport(id: string, queue?: QueueFacts): Promise<ImportReport> {
   const job = await getImportJob(id);
-  if (FINAL_STATUSES.includes(job.status) && (job.counts?.failed ?? 0) > 0 && !job.failureCauses) job.failureCauses = await failureCauseCountsOf(job._id);
+  if (FINAL_STATUSES.includes(job.status) && (job.counts?.failed ?? 0) > 0 && !job.failureCauses) {
+    // Counted once, then kept on the ended import: later polls of its page read them back.
+    job.failureCauses = await countFailureCauses(job._id);
+    await keepFailureCauses(job._id, job.failureCauses);
+  }
   const now = new Date();
   const report: ImportReport = toImportJobView(job, now);
   if (job.status === 'queued' && queue) {

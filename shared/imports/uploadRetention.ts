@@ -11,7 +11,7 @@ import {
 } from '../data/uploadStore';
 import { AppError } from '../platform/appError';
 import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
-import { ImportRowErrorModel } from '../data/importRowErrorModel';
+import { deleteRowErrorsOf } from '../data/failedRows';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -131,7 +131,7 @@ async function expireUpload(fileId: ObjectId, judged: JudgedJob[], now: Date): P
     return false;
   }
   // Failed rows are copies of the file's cells: the same personal data.
-  await ImportRowErrorModel.deleteMany({ importId: { $in: importIds } });
+  await deleteRowErrorsOf(importIds);
   return eraseUpload(fileId);
 }
 
