@@ -2,14 +2,13 @@ import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { logger } from '../platform/logger';
 import { AppError } from '../platform/appError';
 import { requireEveryChangeRecorded } from './undoImport';
-import { ImportChangeModel } from '../data/importChangeModel';
+import { changeRecordChunksLastRowFirst, countChangeRecords, keepChangeRecordsUntil, markRecordsRemoved, type UndoneChangeRecord } from '../data/importChangeStore';
 import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { findUndoUsers, type StoredUser } from '../data/userStore';
 import { writeUndoUsers } from '../data/userWrites';
 import { commitUndoChunk, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
 import { recordUndoProblems } from '../data/failedRows';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
-import type { ChangeRecord, PasswordHashes } from '../rules/changeRecords';
 import { decideUndo, notPutBack, type UndoDecision, type UndoProblem } from '../rules/undoDecision';
 import { dropDeletedSinceWrite, loadUndoDirectory, restoreUpdate, undoContext, userNow, type UndoDirectory } from './undoDirectory';
 
@@ -27,8 +26,6 @@ export interface RunUndoOptions {
 const MAX_ROUNDS = 5;
 /** How long an undo keeps the records it walks from expiring: far longer than any undo runs. */
 const RECORDS_KEPT_WHILE_UNDOING_MS = 7 * 24 * 3600 * 1000;
-
-type StoredRecord = ChangeRecord & { passwordHashes?: PasswordHashes | null; removedBy?: ObjectId | null };
 
 /**
  * The undo job: the change records of the import it takes back, last row first, in chunks read
@@ -60,8 +57,8 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
       return 'finished';
     }
     // None of them may expire while the undo walks them (a long undo near the end of the retention).
-    await ImportChangeModel.updateMany({ importId }, { $max: { expiresAt: new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS) } });
-    const total = await ImportChangeModel.countDocuments({ importId });
+    await keepChangeRecordsUntil(importId, new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS));
+    const total = await countChangeRecords(importId);
     if (!(await setJobStatus(job._id, 'running', { startedAt: job.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
   }
   let checkpoint = job.checkpointRow ?? 0;
@@ -69,7 +66,8 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
   let replaying = job.status !== 'queued';
   log.info({ resumeBeforeRow: rowsBefore(checkpoint) }, 'undo running');
 
-  for await (const records of recordChunks(importId, checkpoint, options.chunkSize)) {
+  // One sorted read of the records for the whole undo, last row first, a chunk at a time.
+  for await (const records of changeRecordChunksLastRowFirst(importId, rowsBefore(checkpoint), options.chunkSize)) {
     const interrupted = options.interruption();
     if (interrupted) return interrupted;
     const lowestRow = records[records.length - 1].row;
@@ -93,8 +91,6 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
   return 'finished';
 }
 
-type ChunkRecord = StoredRecord & { _id: ObjectId; userId: ObjectId; importId: ObjectId };
-
 /**
  * An undo walks the records last row first, the import's writes in reverse: a value one row took
  * from another user (an external ID moved from a3 to f5) is given up (f5's row) before it is put
@@ -108,32 +104,7 @@ function rowsBefore(checkpoint: number): number {
   return checkpoint < 0 ? -checkpoint : Number.MAX_SAFE_INTEGER;
 }
 
-/**
- * The import's records before the checkpoint, last row first, a chunk at a time, from one
- * cursor: one sorted read for the whole undo rather than a query per chunk that would find its
- * place in the records again each time.
- */
-async function* recordChunks(importId: ObjectId, checkpoint: number, chunkSize: number): AsyncGenerator<ChunkRecord[]> {
-  const cursor = ImportChangeModel.find({ importId, row: { $lt: rowsBefore(checkpoint) } })
-    .select('+passwordHashes')
-    .sort({ row: -1 })
-    .lean()
-    .cursor({ batchSize: chunkSize });
-  let chunk: ChunkRecord[] = [];
-  try {
-    for await (const record of cursor) {
-      chunk.push(record as unknown as ChunkRecord);
-      if (chunk.length < chunkSize) continue;
-      yield chunk;
-      chunk = [];
-    }
-    if (chunk.length > 0) yield chunk;
-  } finally {
-    await cursor.close();
-  }
-}
-
-async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
+async function undoChunk(records: UndoneChangeRecord[], undoId: ObjectId) {
   const userIds = records.map((record) => record.userId);
   const markedRemoved = new Set(records.filter((record) => record.removedBy).map((record) => record.row));
   for (let round = 1; ; round++) {
@@ -171,7 +142,7 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
     if (operations.length === 0) return settle(decided);
     if (removals.length > 0) {
       // Before the delete: a replay that finds the user gone knows this undo removed it.
-      await ImportChangeModel.updateMany({ _id: { $in: removals.map((entry) => entry.record._id) } }, { $set: { removedBy: undoId } });
+      await markRecordsRemoved(removals.map((entry) => entry.record._id), undoId);
       for (const entry of removals) markedRemoved.add(entry.record.row);
     }
     const { matched, deleted, refused } = await writeUndoUsers(operations);
@@ -196,7 +167,7 @@ function refusedRestore(decision: UndoDecision, user: StoredUser | undefined, di
 }
 
 /** The chunk's counts and problems, once every write its decisions asked for has landed. */
-async function settle(decided: { record: StoredRecord & { userId: ObjectId }; decision: UndoDecision }[]) {
+async function settle(decided: { record: UndoneChangeRecord; decision: UndoDecision }[]) {
   const counts: UndoChunkCounts = { processed: decided.length, restored: 0, removed: 0, conflicts: 0, failed: 0 };
   const problems: { row: number; username: string; problems: UndoProblem[] }[] = [];
   const removed: ObjectId[] = [];

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { conflict } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
-import { ImportChangeModel } from '../data/importChangeModel';
+import { countChangeRecords } from '../data/importChangeStore';
 import { FINAL_STATUSES, ImportJobModel, storedUploadOf, type ImportJobDocument } from '../data/importJobModel';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { getImportJob } from './importJobs';
@@ -58,7 +58,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
 export async function requireEveryChangeRecorded(source: Pick<ImportJobDocument, '_id' | 'counts'>): Promise<void> {
   const changed = (source.counts?.created ?? 0) + (source.counts?.updated ?? 0);
   if (changed === 0) return;
-  const recorded = await ImportChangeModel.countDocuments({ importId: source._id });
+  const recorded = await countChangeRecords(source._id);
   if (recorded >= changed) return;
   const lost = recorded === 0
     ? 'What this import changed is no longer recorded (change records are kept for CHANGE_RETENTION_DAYS days, and imports run before this version recorded nothing)'
