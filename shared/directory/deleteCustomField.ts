@@ -1,6 +1,6 @@
 import { AppError, conflict, invalidInput } from '../platform/appError';
 import { normaliseHeader, resolveColumns, type CustomFieldColumn } from '../rules/userColumns';
-import { FINAL_STATUSES, ImportJobModel } from '../data/importJobModel';
+import { findUnfinishedImportHeaders } from '../data/importJobStore';
 import { listCustomFields } from './customFieldDirectory';
 import { CUSTOM_FIELD_KEY_PATTERN, deleteCustomFieldDefinition, findCustomField } from '../data/customFieldStore';
 import { anyUserHasValue } from '../data/userStore';
@@ -49,7 +49,7 @@ function wellFormedKey(key: string): string {
  * already running would write values after they were removed.
  */
 async function refuseWhileAnUnfinishedImportHasItsColumn(field: CustomFieldColumn): Promise<void> {
-  const unfinished = await ImportJobModel.find({ status: { $nin: FINAL_STATUSES } }, { headers: 1, status: 1 }).sort({ createdAt: 1 }).lean();
+  const unfinished = await findUnfinishedImportHeaders();
   if (!unfinished.length) return;
   const fields = await listCustomFields();
   const importUsingIt = unfinished.find((job) => hasColumnFor(job.headers, field, fields));

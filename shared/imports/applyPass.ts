@@ -6,7 +6,7 @@ import type { ChunkOutcome, ChunkRow, FoundUsers } from '../rules/chunkPlan';
 import { DuplicateUsernameTracker } from '../rules/duplicateUsernames';
 import type { DirectorySnapshot } from '../data/directorySnapshot';
 import { readDataRows, type ImportFile } from './importFileRows';
-import type { ImportJobDocument } from '../data/importJobModel';
+import type { ImportJobDocument } from '../data/importJobStore';
 import { importSettingsOf } from '../rules/importSettings';
 import { commitChunk, countsOf, setJobStatus } from '../data/importJobStore';
 import { recordFailures } from '../data/failedRows';

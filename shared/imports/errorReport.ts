@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { neutraliseFormula } from '../rules/spreadsheetSafety';
 import { UTF8_BOM, csvLines } from '../csv/csvWriting';
 import { ERROR_COLUMN, errorColumnIndex } from '../rules/userColumns';
-import type { ImportJobDocument } from '../data/importJobModel';
+import type { ImportJobDocument } from '../data/importJobStore';
 import { readRowErrors } from '../data/failedRows';
 import { requireStoredUpload } from './uploadRetention';
 import { UNDO_ERRORS_HEADER } from '../rules/undoDecision';

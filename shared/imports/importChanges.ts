@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { UTF8_BOM, batchLines, csvLine, csvLines } from '../csv/csvWriting';
 import { countChangedFields, findChangeRecordsAfter, readChangeRecords, type ServedChangeRecord } from '../data/importChangeStore';
-import type { ImportJobDocument } from '../data/importJobModel';
+import type { ImportJobDocument } from '../data/importJobStore';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import { invalidInput } from '../platform/appError';
 import type { ChangeOutcome, FieldChange } from '../rules/changeRecords';

@@ -3,10 +3,9 @@ import { logger } from '../platform/logger';
 import { AppError } from '../platform/appError';
 import { requireEveryChangeRecorded } from './undoImport';
 import { changeRecordChunksLastRowFirst, countChangeRecords, keepChangeRecordsUntil, markRecordsRemoved, type UndoneChangeRecord } from '../data/importChangeStore';
-import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
 import { findUndoUsers, type StoredUser } from '../data/userStore';
 import { writeUndoUsers } from '../data/userWrites';
-import { commitUndoChunk, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
+import { commitUndoChunk, findImportCounts, findImportToUndo, setJobStatus, type ImportJobDocument, type UndoChunkCounts } from '../data/importJobStore';
 import { recordUndoProblems } from '../data/failedRows';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
 import { decideUndo, notPutBack, type UndoDecision, type UndoProblem } from '../rules/undoDecision';
@@ -41,7 +40,7 @@ const RECORDS_KEPT_WHILE_UNDOING_MS = 7 * 24 * 3600 * 1000;
  */
 export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): Promise<'finished' | UndoInterruption> {
   const log = logger.child({ importId: String(job._id), undoOf: String(job.undoOf) });
-  const source = await ImportJobModel.findById(job.undoOf, { undoneBy: 1, counts: 1 }).lean<Pick<ImportJobDocument, '_id' | 'undoneBy' | 'counts'>>();
+  const source = await findImportToUndo(job.undoOf);
   if (!source || !source.undoneBy?.equals(job._id)) {
     await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
     return 'finished';
@@ -84,10 +83,10 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
       return 'finished';
     }
   }
-  const finished = await ImportJobModel.findById(job._id, { counts: 1 }).lean();
-  const withProblems = (finished?.counts?.failed ?? 0) + (finished?.counts?.conflicts ?? 0) > 0;
+  const counts = await findImportCounts(job._id);
+  const withProblems = (counts?.failed ?? 0) + (counts?.conflicts ?? 0) > 0;
   await setJobStatus(job._id, withProblems ? 'completed_with_errors' : 'completed', { finishedAt: new Date() });
-  log.info({ counts: finished?.counts }, 'undo finished');
+  log.info({ counts }, 'undo finished');
   return 'finished';
 }
 

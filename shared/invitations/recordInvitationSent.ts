@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { ImportJobModel } from '../data/importJobModel';
+import { addInvited, raiseInvitedCount } from '../data/importJobStore';
 import { InvitationModel } from '../data/invitationModel';
 
 interface SentInvitation {
@@ -32,7 +32,7 @@ export async function recordInvitationSent(invitation: SentInvitation, version: 
  * no transaction to join them: the mark carries `invitedCountPending` until the count is raised.
  */
 async function countInvited(invitationId: Types.ObjectId, importId: Types.ObjectId): Promise<void> {
-  await ImportJobModel.updateOne({ _id: importId }, { $inc: { 'counts.invited': 1 } });
+  await addInvited(importId);
   await InvitationModel.updateOne({ _id: invitationId }, { $unset: { invitedCountPending: 1 } }, { timestamps: false });
 }
 
@@ -54,7 +54,7 @@ export async function settlePendingInvitedCounts(olderThan: Date): Promise<numbe
     });
     if (busy) continue;
     const invited = await InvitationModel.countDocuments({ importId, sentAt: { $ne: null } });
-    await ImportJobModel.updateOne({ _id: importId }, { $max: { 'counts.invited': invited } });
+    await raiseInvitedCount(importId, invited);
     await InvitationModel.updateMany({ ...stale, importId }, { $unset: { invitedCountPending: 1 } }, { timestamps: false });
     settled += 1;
   }
