@@ -18,7 +18,7 @@ import { requireStoredUpload } from './uploadRetention';
 import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { resolveColumns } from '../rules/userColumns';
 import { listCustomFields } from '../directory/customFieldDirectory';
-import { summariseInvitations, type InvitationSummary } from '../data/invitationSummary';
+import { summariseInvitations, type InvitationSummary } from '../data/invitationStore';
 import { countFailureCauses } from '../data/failedRows';
 import { workerLastSeen } from '../data/deploymentStore';
 import { whyStillQueued, type QueuedWait } from '../rules/queuedImportWait';

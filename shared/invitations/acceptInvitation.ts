@@ -3,7 +3,7 @@ import { hashPassword } from '../directory/passwordHashing';
 import { passwordProblem } from '../rules/passwordPolicy';
 import { findInvitedUser } from '../data/userStore';
 import { setUserPassword } from '../data/userWrites';
-import { InvitationModel } from '../data/invitationModel';
+import { claimInvitationLink, findInvitationByTokenHash, isSupersededLink } from '../data/invitationStore';
 import { hashInvitationToken } from './invitationToken';
 
 export type LinkProblem = 'unknown' | 'used' | 'expired' | 'revoked' | 'superseded';
@@ -19,8 +19,8 @@ export const LINK_PROBLEMS: Record<LinkProblem, string> = {
 
 export async function inspectInvitationLink(token: string): Promise<InvitationLinkState> {
   const tokenHash = hashInvitationToken(token);
-  const invitation = await InvitationModel.findOne({ tokenHash }).lean();
-  if (!invitation) return { usable: false, reason: (await InvitationModel.exists({ supersededTokenHashes: tokenHash })) ? 'superseded' : 'unknown' };
+  const invitation = await findInvitationByTokenHash(tokenHash);
+  if (!invitation) return { usable: false, reason: (await isSupersededLink(tokenHash)) ? 'superseded' : 'unknown' };
   if (invitation.revokedAt) return { usable: false, reason: 'revoked' };
   if (invitation.tokenUsedAt) return { usable: false, reason: 'used' };
   if (!invitation.tokenExpiresAt || invitation.tokenExpiresAt <= new Date()) return { usable: false, reason: 'expired' };
@@ -39,11 +39,7 @@ export async function acceptInvitation(token: string, password: unknown): Promis
   const passwordHash = await hashPassword(password);
 
   const now = new Date();
-  const claimed = await InvitationModel.findOneAndUpdate(
-    { tokenHash: hashInvitationToken(token), tokenUsedAt: null, tokenExpiresAt: { $gt: now }, revokedAt: null },
-    { $set: { tokenUsedAt: now } },
-    { projection: { userId: 1 } },
-  ).lean();
+  const claimed = await claimInvitationLink(hashInvitationToken(token), now);
   if (!claimed) {
     const state = await inspectInvitationLink(token);
     const reason = state.usable ? 'used' : state.reason;

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { AppError, conflict } from '../platform/appError';
 import { findNamedUserById, findNamedUserByUsernameKey, findNamedUsersByEmail, type NamedUser } from '../data/userStore';
 import { invitationResendJob, type EnqueueInvitations } from '../queues/queues';
-import { InvitationModel } from '../data/invitationModel';
+import { queueNextInvitationVersion } from '../data/invitationStore';
 import { usernameKey } from '../rules/rowDecision';
 
 /**
@@ -14,14 +14,9 @@ import { usernameKey } from '../rules/rowDecision';
  */
 export async function resendInvitation(user: string, enqueueInvitations: EnqueueInvitations): Promise<{ userId: string; username: string; email: string; status: 'queued' }> {
   const found = await userNamed(user);
-  const invitation = await InvitationModel.findOneAndUpdate(
-    { userId: found._id },
-    { $inc: { version: 1 }, $set: { status: 'queued', lastError: null } },
-    { upsert: true, returnDocument: 'after', projection: { version: 1 } },
-  ).lean();
+  const version = await queueNextInvitationVersion(found._id);
   const userId = String(found._id);
-  // An upsert with `new` always returns the document.
-  await enqueueInvitations([invitationResendJob(userId, invitation!.version)]);
+  await enqueueInvitations([invitationResendJob(userId, version)]);
   return { userId, username: found.username, email: found.email, status: 'queued' };
 }
 
