@@ -4,7 +4,7 @@ import type { RowFailure } from '../rules/chunkPlan';
 import { CAUSES_SHOWN, UNCLASSIFIED_CAUSE, causesOf, messagesOf, type FailureCauseCount } from '../rules/failureCauses';
 import { ImportRowErrorModel } from './importRowErrorModel';
 
-/** The row errors collection: an import's failed rows, and an undo's rows it could not fully undo. */
+// The row errors collection: an import's failed rows, and an undo's rows it could not fully undo.
 
 /**
  * Records failed rows. Keyed by (import, row) and upserted, so a chunk replayed after a crash

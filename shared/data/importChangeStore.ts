@@ -5,10 +5,8 @@ import { IncompleteWriteError, isDuplicateKey } from './databaseErrors';
 import type { ChangeOutcome, ChangeRecord, FieldChange, PasswordHashes, RecordedChange } from '../rules/changeRecords';
 import type { FieldCount } from '../rules/changeReport';
 
-/**
- * The change records collection: what each import row did to its user (rules/changeRecords.ts),
- * written with the chunk, read by the change preview and walked back by an undo.
- */
+// The change records collection: what each import row did to its user (rules/changeRecords.ts),
+// written with the chunk, read by the change preview and walked back by an undo.
 
 interface WriteReply {
   n?: number;

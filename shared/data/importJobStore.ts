@@ -5,10 +5,8 @@ import type { FailureCauseCounts } from './failedRows';
 
 export { storedUploadOf, type ImportJobDocument } from './importJobModel';
 
-/**
- * The imports collection (`importjobs`: imports and undos alike): recording a job, reading it,
- * and what its run, its undo, upload retention and invitations change on it.
- */
+// The imports collection (`importjobs`: imports and undos alike): recording a job, reading it,
+// and what its run, its undo, upload retention and invitations change on it.
 
 /** A job by id; null when there is none. */
 export async function findImportJob(id: string | ObjectId): Promise<ImportJobDocument | null> {

@@ -4,10 +4,8 @@ import { InvitationModel, type InvitationDocument } from './invitationModel';
 
 export type { InvitationDocument } from './invitationModel';
 
-/**
- * The invitations collection: one record per user, the state of their invitation and of the
- * link it carries, written before its queue job (see invitationModel.ts).
- */
+// The invitations collection: one record per user, the state of their invitation and of the link
+// it carries, written before its queue job (see invitationModel.ts).
 
 /**
  * One queued record per user an import created, unless the user has one: records are only ever

@@ -6,7 +6,7 @@ import { cellValue } from '../rules/rowDecision';
 import { CUSTOM_FIELD_KEY_PATTERN } from './customFieldModel';
 import { UserModel, type UserDocument } from './userModel';
 
-/** The users collection, read. Its writes are data/userWrites.ts. */
+// The users collection, read. Its writes are data/userWrites.ts.
 
 type LeanUser = {
   _id: ObjectId;

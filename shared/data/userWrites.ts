@@ -5,7 +5,8 @@ import { IncompleteWriteError, onlyDuplicateKeys, writeErrorsOf, writeRefusalOf 
 import { customFieldValuePath } from './userStore';
 import type { LastImport, UserWrite, WriteRefusal } from '../rules/chunkPlan';
 
-/** The users collection, written: by an import's chunks, an undo, the directory and invitations. Its reads are data/userStore.ts. */
+// The users collection, written: by an import's chunks, an undo, the directory and invitations.
+// Its reads are data/userStore.ts.
 
 /**
  * The MongoDB operation a planned write describes (rules/chunkPlan.ts), with the ids as
