@@ -1,4 +1,5 @@
-import { MongoBulkWriteError, MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import { MongoBulkWriteError, MongoError, MongoNetworkError, MongoServerSelectionError, type WriteError } from 'mongodb';
+import type { WriteRefusal } from '../rules/chunkPlan';
 
 /**
  * A bulk write that ended without MongoDB answering for every operation: some may have landed,
@@ -58,4 +59,38 @@ export function describeUnavailability(error: unknown): string {
   }
   if (typeof code === 'number' && [50, 89, 262].includes(code)) return `The database (MongoDB) did not answer in time (${detail})`;
   return `The connection to the database (MongoDB) was lost (${detail})`;
+}
+
+/** MongoDB's code for a write a unique index refused: the key is taken already. */
+const DUPLICATE_KEY = 11000;
+/** MongoDB's code for a write that met a concurrent one. */
+const WRITE_CONFLICT = 112;
+
+/**
+ * True when MongoDB refused a write because a unique index already holds its key: an error
+ * thrown by a write, or one refusal (a write error) of a bulk write or write command.
+ */
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null | undefined)?.code === DUPLICATE_KEY;
+}
+
+/** The refusals of a bulk write, one per operation MongoDB refused. */
+export function writeErrorsOf(error: MongoBulkWriteError): readonly WriteError[] {
+  const refusals = error.writeErrors;
+  return Array.isArray(refusals) ? refusals : [refusals as WriteError];
+}
+
+/** A bulk write that refused something, and nothing but duplicate keys: what it was to write is there already. */
+export function onlyDuplicateKeys(error: unknown): error is MongoBulkWriteError {
+  if (!(error instanceof MongoBulkWriteError)) return false;
+  const refusals = writeErrorsOf(error);
+  return refusals.length > 0 && refusals.every(isDuplicateKey);
+}
+
+/** One refusal of a write command in the words of rules/chunkPlan.ts, which knows no MongoDB codes. */
+export function writeRefusalOf(refusal: { code?: number; errmsg?: string }): WriteRefusal {
+  const errmsg = refusal.errmsg ?? '';
+  if (isDuplicateKey(refusal)) return { reason: 'duplicate_key', errmsg };
+  if (refusal.code === WRITE_CONFLICT) return { reason: 'write_conflict', errmsg };
+  return { errmsg };
 }

@@ -1,19 +1,16 @@
-import { CustomFieldModel } from './customFieldModel';
-import { GroupModel } from './groupModel';
+import { findCustomFields, type CustomFieldDefinition } from './customFieldStore';
+import { findGroups } from './groupStore';
 
 /** What rows may name, read once per job run: groups are few, custom fields fewer. */
 export interface DirectorySnapshot {
   groupIdsByName: Map<string, string>;
-  customFields: { key: string; label: string }[];
+  customFields: CustomFieldDefinition[];
 }
 
 export async function loadDirectorySnapshot(): Promise<DirectorySnapshot> {
-  const [groups, fields] = await Promise.all([
-    GroupModel.find({}, { name: 1 }).lean(),
-    CustomFieldModel.find({}, { key: 1, label: 1 }).sort({ createdAt: 1, _id: 1 }).lean(),
-  ]);
+  const [groups, customFields] = await Promise.all([findGroups(), findCustomFields()]);
   return {
     groupIdsByName: new Map(groups.map((group) => [group.name, String(group._id)])),
-    customFields: fields.map(({ key, label }) => ({ key, label })),
+    customFields,
   };
 }

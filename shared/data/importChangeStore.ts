@@ -1,15 +1,18 @@
 import { ObjectId, type Document } from 'mongodb';
+import type { Types } from 'mongoose';
 import { ImportChangeModel } from './importChangeModel';
-import { IncompleteWriteError } from './databaseErrors';
-import type { RecordedChange } from '../rules/changeRecords';
+import { IncompleteWriteError, isDuplicateKey } from './databaseErrors';
+import type { ChangeOutcome, ChangeRecord, FieldChange, PasswordHashes, RecordedChange } from '../rules/changeRecords';
+import type { FieldCount } from '../rules/changeReport';
+
+// The change records collection: what each import row did to its user (rules/changeRecords.ts),
+// written with the chunk, read by the change preview and walked back by an undo.
 
 interface WriteReply {
   n?: number;
   writeErrors?: { index: number; code?: number; errmsg?: string }[];
   writeConcernError?: unknown;
 }
-
-const DUPLICATE_KEY = 11000;
 
 /**
  * Writes a round's change records, unordered, as raw commands for the reasons of
@@ -54,7 +57,7 @@ function storedRecord({ record, passwordHashes }: RecordedChange, expiresAt: Dat
 function refusedAsDuplicates(reply: WriteReply, sent: readonly RecordedChange[]): number[] {
   if (reply.writeConcernError) throw new IncompleteWriteError(new Error(`write concern: ${JSON.stringify(reply.writeConcernError)}`));
   return (reply.writeErrors ?? []).map((refusal) => {
-    if (refusal.code === DUPLICATE_KEY && sent[refusal.index]) return refusal.index;
+    if (isDuplicateKey(refusal) && sent[refusal.index]) return refusal.index;
     throw new Error(`MongoDB refused the change record of row ${sent[refusal.index]?.record.row} (${refusal.errmsg ?? `code ${refusal.code}`})`);
   });
 }
@@ -73,4 +76,89 @@ export async function removeChangeRecords(importId: ObjectId, rows: readonly num
 export async function lastRecordedRow(importId: ObjectId): Promise<number> {
   const last = await ImportChangeModel.collection.findOne({ importId }, { projection: { _id: 0, row: 1 }, sort: { row: -1 } });
   return (last?.row as number | undefined) ?? 0;
+}
+
+/** How many change records an import has (an undo needs one per user the import changed). */
+export async function countChangeRecords(importId: ObjectId): Promise<number> {
+  return ImportChangeModel.countDocuments({ importId });
+}
+
+/** None of an import's records expires before `until` (while an undo walks them); a later expiry stays. */
+export async function keepChangeRecordsUntil(importId: ObjectId, until: Date): Promise<void> {
+  await ImportChangeModel.updateMany({ importId }, { $max: { expiresAt: until } });
+}
+
+/** A change record as an undo reads it: with the password hashes and whether an undo removed its user. */
+export type UndoneChangeRecord = ChangeRecord & {
+  _id: ObjectId;
+  userId: ObjectId;
+  importId: ObjectId;
+  passwordHashes?: PasswordHashes | null;
+  removedBy?: ObjectId | null;
+};
+
+/**
+ * An import's records of the rows before `beforeRow`, last row first, `chunkSize` at a time,
+ * from one cursor: one sorted read for a whole undo rather than a query per chunk that would
+ * find its place in the records again each time.
+ */
+export async function* changeRecordChunksLastRowFirst(importId: ObjectId, beforeRow: number, chunkSize: number): AsyncGenerator<UndoneChangeRecord[]> {
+  const cursor = ImportChangeModel.find({ importId, row: { $lt: beforeRow } })
+    .select('+passwordHashes')
+    .sort({ row: -1 })
+    .lean()
+    .cursor({ batchSize: chunkSize });
+  let chunk: UndoneChangeRecord[] = [];
+  try {
+    for await (const record of cursor) {
+      chunk.push(record as unknown as UndoneChangeRecord);
+      if (chunk.length < chunkSize) continue;
+      yield chunk;
+      chunk = [];
+    }
+    if (chunk.length > 0) yield chunk;
+  } finally {
+    await cursor.close();
+  }
+}
+
+/** Marks these records' users removed by the undo, before it deletes them: a replay that finds a user gone knows this undo removed it. */
+export async function markRecordsRemoved(recordIds: ObjectId[], undoId: ObjectId): Promise<void> {
+  await ImportChangeModel.updateMany({ _id: { $in: recordIds } }, { $set: { removedBy: undoId } });
+}
+
+/** The fields the change preview serves: a record's password hashes are never fetched. */
+const SERVED = { row: 1, userId: 1, username: 1, outcome: 1, changes: 1 } as const;
+
+/** A change record as the change preview serves it. */
+export interface ServedChangeRecord {
+  row: number;
+  userId: Types.ObjectId;
+  username: string;
+  outcome: ChangeOutcome;
+  changes: FieldChange[];
+}
+
+/** At most `limit` of an import's records after `afterRow`, in row order. */
+export async function findChangeRecordsAfter(importId: Types.ObjectId, afterRow: number, limit: number): Promise<ServedChangeRecord[]> {
+  return ImportChangeModel.find({ importId, row: { $gt: afterRow } }, SERVED)
+    .sort({ row: 1 })
+    .limit(limit)
+    .lean<ServedChangeRecord[]>();
+}
+
+/** Every record of an import, in row order, from a cursor `batchSize` records at a time. */
+export function readChangeRecords(importId: Types.ObjectId, batchSize: number): AsyncIterable<ServedChangeRecord> {
+  return ImportChangeModel.find({ importId }, SERVED).sort({ row: 1 }).lean<ServedChangeRecord[]>().cursor({ batchSize }) as AsyncIterable<ServedChangeRecord>;
+}
+
+/** One aggregation over an import's records: how many users of each outcome each field names. */
+export async function countChangedFields(importId: Types.ObjectId): Promise<FieldCount[]> {
+  const groups = await ImportChangeModel.aggregate<{ _id: { field: string; outcome: ChangeOutcome }; users: number }>([
+    { $match: { importId } },
+    { $project: { _id: 0, outcome: 1, 'changes.field': 1 } },
+    { $unwind: '$changes' },
+    { $group: { _id: { field: '$changes.field', outcome: '$outcome' }, users: { $sum: 1 } } },
+  ]);
+  return groups.map((group) => ({ field: group._id.field, outcome: group._id.outcome, users: group.users }));
 }

@@ -88,7 +88,7 @@ const importJobSchema = new Schema(
     /** Times BullMQ failed this import's queue job and a recovery round queued it again. */
     recoveries: { type: Number, default: 0 },
     /**
-     * An ended import's failed rows counted per cause (data/failureCauseCounts.ts), filled the
+     * An ended import's failed rows counted per cause (data/failedRows.ts countFailureCauses), filled the
      * first time its report is read.
      */
     failureCauses: {

@@ -1,8 +1,68 @@
 import type { ObjectId } from 'mongodb';
-import { FINAL_STATUSES, ImportJobModel, type ImportStatus } from './importJobModel';
-import { ImportRowErrorModel } from './importRowErrorModel';
-import type { ChunkOutcome, RowFailure } from '../rules/chunkPlan';
-import { causesOf, messagesOf } from '../rules/failureCauses';
+import { FINAL_STATUSES, IMPORT_STATUSES, ImportJobModel, type ImportJobDocument, type ImportStatus } from './importJobModel';
+import type { ChunkOutcome } from '../rules/chunkPlan';
+import type { FailureCauseCounts } from './failedRows';
+
+export { storedUploadOf, type ImportJobDocument } from './importJobModel';
+
+// The imports collection (`importjobs`: imports and undos alike): recording a job, reading it,
+// and what its run, its undo, upload retention and invitations change on it.
+
+/** A job by id; null when there is none. */
+export async function findImportJob(id: string | ObjectId): Promise<ImportJobDocument | null> {
+  return ImportJobModel.findById(id).lean<ImportJobDocument>();
+}
+
+/** What a new job is recorded with: the upload it reads, its settings, and for a rerun or an undo whose. */
+export type NewImportJob = Partial<Omit<ImportJobDocument, 'createdAt' | 'updatedAt' | 'counts'>>;
+
+/** Records a new job (queued), as the API shows it. */
+export async function createImportJob(job: NewImportJob): Promise<ImportJobDocument> {
+  return (await ImportJobModel.create(job)).toObject() as ImportJobDocument;
+}
+
+/** Newest first: at most `limit` jobs, those created before the job `before` when given (ids grow with creation time). */
+export async function listImportJobsNewestFirst(before: ObjectId | undefined, limit: number): Promise<ImportJobDocument[]> {
+  return ImportJobModel.find(before ? { _id: { $lt: before } } : {}).sort({ _id: -1 }).limit(limit).lean<ImportJobDocument[]>();
+}
+
+/** A job's counts as they are now. */
+export async function findImportCounts(id: ObjectId): Promise<ImportJobDocument['counts'] | undefined> {
+  const job = await ImportJobModel.findById(id, { counts: 1 }).lean();
+  return job?.counts;
+}
+
+/** The headers of an import's file (the import a corrections file corrects); null when the import is gone. */
+export async function findImportHeaders(id: ObjectId): Promise<Pick<ImportJobDocument, 'headers'> | null> {
+  return ImportJobModel.findById(id, { headers: 1 }).lean<Pick<ImportJobDocument, 'headers'>>();
+}
+
+/** The headers and status of every job that has not ended, oldest first. */
+export async function findUnfinishedImportHeaders(): Promise<Pick<ImportJobDocument, '_id' | 'headers' | 'status'>[]> {
+  return ImportJobModel.find({ status: { $nin: FINAL_STATUSES } }, { headers: 1, status: 1 }).sort({ createdAt: 1 }).lean();
+}
+
+/** Corrects the encoding a CSV import is read with, once its whole file has shown it. */
+export async function recordEncoding(importId: ObjectId, encoding: NonNullable<ImportJobDocument['encoding']>): Promise<void> {
+  await ImportJobModel.updateOne({ _id: importId }, { $set: { encoding } });
+}
+
+/** Asks a job to stop: a running one stops between chunks; a queued one is cancelled at once. */
+export async function requestCancellation(importId: ObjectId): Promise<void> {
+  await ImportJobModel.updateOne({ _id: importId }, { $set: { cancelRequested: true } });
+  await ImportJobModel.updateOne({ _id: importId, status: 'queued' }, { $set: { status: 'cancelled', finishedAt: new Date() } });
+}
+
+/** The jobs that have not ended and were created before `createdBefore`: the candidates of recovery. */
+export async function findUnendedImportsCreatedBefore(createdBefore: Date): Promise<Pick<ImportJobDocument, '_id' | 'recoveries'>[]> {
+  const open = IMPORT_STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
+  return ImportJobModel.find({ status: { $in: open }, createdAt: { $lte: createdBefore } }, { _id: 1, recoveries: 1 }).lean();
+}
+
+/** Counts one more time BullMQ failed the job's queue job and recovery queued it again. */
+export async function countRecovery(importId: ObjectId): Promise<void> {
+  await ImportJobModel.updateOne({ _id: importId }, { $inc: { recoveries: 1 } });
+}
 
 /** What every chunk adds to a job's counts. */
 export interface ChunkCounts {
@@ -15,41 +75,6 @@ export interface ChunkCounts {
 
 export function countsOf(outcome: ChunkOutcome, processed: number): ChunkCounts {
   return { processed, created: outcome.created, updated: outcome.updated, unchanged: outcome.unchanged, failed: outcome.failed };
-}
-
-/**
- * Records failed rows. Keyed by (import, row) and upserted, so a chunk replayed after a crash
- * rewrites its rows instead of adding them twice.
- */
-export async function recordFailures(
-  importId: ObjectId,
-  failures: RowFailure[],
-  passwordColumn: number | undefined,
-  /** A chunk applied again after an interruption: its rows that no longer fail lose their record. */
-  replayed?: { afterRow: number; toRow: number },
-): Promise<void> {
-  if (replayed) {
-    const stillFailing = failures.map((failure) => failure.row);
-    await ImportRowErrorModel.deleteMany({ importId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: stillFailing } });
-  }
-  if (failures.length === 0) return;
-  await ImportRowErrorModel.bulkWrite(
-    failures.map((failure) => ({
-      updateOne: {
-        filter: { importId, row: failure.row },
-        update: { $set: { cells: withoutPassword(failure.record, passwordColumn), messages: messagesOf(failure.problems), causes: causesOf(failure.problems) } },
-        upsert: true,
-      },
-    })),
-    { ordered: false },
-  );
-}
-
-function withoutPassword(record: string[], passwordColumn: number | undefined): string[] {
-  if (passwordColumn === undefined || passwordColumn >= record.length) return record;
-  const cells = [...record];
-  cells[passwordColumn] = '';
-  return cells;
 }
 
 /**
@@ -98,38 +123,6 @@ async function commitCounts(importId: ObjectId, fromRow: number, toRow: number, 
 }
 
 /**
- * The rows of an undo chunk it could not fully undo, as row errors of the undo job: `cells` are
- * the username, then field, current value and what the undo would have written for each
- * problem, `messages` one per problem (imports/errorReport.ts reads them back so). Upserted by
- * row, and a replayed chunk's rows that no longer have a problem lose their record.
- */
-export async function recordUndoProblems(
-  undoId: ObjectId,
-  rows: { row: number; username: string; problems: { field: string | null; current: string; wouldWrite: string; message: string }[] }[],
-  replayed?: { afterRow: number; toRow: number },
-): Promise<void> {
-  if (replayed) {
-    await ImportRowErrorModel.deleteMany({ importId: undoId, row: { $gt: replayed.afterRow, $lte: replayed.toRow, $nin: rows.map((entry) => entry.row) } });
-  }
-  if (rows.length === 0) return;
-  await ImportRowErrorModel.bulkWrite(
-    rows.map(({ row, username, problems }) => ({
-      updateOne: {
-        filter: { importId: undoId, row },
-        update: {
-          $set: {
-            cells: [username, ...problems.flatMap((problem) => [problem.field ?? '', problem.current, problem.wouldWrite])],
-            messages: problems.map((problem) => problem.message),
-          },
-        },
-        upsert: true,
-      },
-    })),
-    { ordered: false },
-  );
-}
-
-/**
  * Moves a job to a new status unless it has already ended (a cancel may have ended it while
  * the worker was busy). Returns false when the job had ended.
  */
@@ -155,4 +148,81 @@ export async function noteRetrying(importId: ObjectId, checkpointRow: number, re
   // Conditional on the checkpoint, so a note that lands late never hides progress made since.
   const write = ImportJobModel.updateOne({ _id: importId, checkpointRow, status: { $nin: FINAL_STATUSES } }, { $set: { retrying } }).catch(() => undefined);
   await Promise.race([write, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+}
+
+/**
+ * Keeps an ended import's failed rows counted per cause (data/failedRows.ts countFailureCauses)
+ * on the import, whose rows no longer change, so every later poll of its page reads them back
+ * instead of counting. Only on an import that has ended: one still running would keep counts
+ * that grow stale.
+ */
+export async function keepFailureCauses(importId: ObjectId, counts: FailureCauseCounts): Promise<void> {
+  await ImportJobModel.updateOne({ _id: importId, status: { $in: FINAL_STATUSES } }, { $set: { failureCauses: counts } });
+}
+
+/** The import an undo takes back: who claimed its undo, and its counts. */
+export async function findImportToUndo(id: ObjectId | null | undefined): Promise<Pick<ImportJobDocument, '_id' | 'undoneBy' | 'counts'> | null> {
+  return ImportJobModel.findById(id, { undoneBy: 1, counts: 1 }).lean<Pick<ImportJobDocument, '_id' | 'undoneBy' | 'counts'>>();
+}
+
+/** A job's status; null when there is no such job. */
+export async function findImportStatus(id: ObjectId): Promise<Pick<ImportJobDocument, 'status'> | null> {
+  return ImportJobModel.findById(id, { status: 1 }).lean();
+}
+
+/**
+ * Claims an import's undo for `undoId`: one conditional update on the claim as it was read
+ * (`claimedBy`, null when none), so of two requests only one gets it. False when it lost.
+ */
+export async function claimUndo(importId: ObjectId, claimedBy: ObjectId | null, undoId: ObjectId): Promise<boolean> {
+  const claimed = await ImportJobModel.updateOne({ _id: importId, undoneBy: claimedBy }, { $set: { undoneBy: undoId } });
+  return claimed.modifiedCount === 1;
+}
+
+/** The job, if its stored upload has been marked deleted. */
+export async function findImportWithUploadDeleted(id: ObjectId): Promise<ImportJobDocument | null> {
+  return ImportJobModel.findOne({ _id: id, fileDeletedAt: { $ne: null } }).lean<ImportJobDocument>();
+}
+
+/** Deletes a job that was recorded but is not to run (its upload went meanwhile). */
+export async function deleteImportJob(id: ObjectId): Promise<void> {
+  await ImportJobModel.deleteOne({ _id: id });
+}
+
+/** Which of these uploads some job reads, by id. */
+export async function uploadIdsInUse(fileIds: ObjectId[]): Promise<Set<string>> {
+  return new Set((await ImportJobModel.distinct('fileId', { fileId: { $in: fileIds } })).map(String));
+}
+
+/** A job as upload retention judges it: which upload, and whether and when it ended. */
+export type ImportOfUpload = Pick<ImportJobDocument, '_id' | 'fileId' | 'status' | 'finishedAt' | 'updatedAt'>;
+
+/** The jobs that read these uploads. */
+export async function findImportsOfUploads(fileIds: ObjectId[]): Promise<ImportOfUpload[]> {
+  return ImportJobModel.find({ fileId: { $in: fileIds } }, { fileId: 1, status: 1, finishedAt: 1, updatedAt: 1 }).lean<ImportOfUpload[]>();
+}
+
+/** Marks every job of the upload not marked yet: its upload is deleted as of `now`. */
+export async function markUploadDeleted(fileId: ObjectId, now: Date): Promise<void> {
+  await ImportJobModel.updateMany({ fileId, fileDeletedAt: null }, { $set: { fileDeletedAt: now } });
+}
+
+/** Whether a job of the upload exists besides these. */
+export async function otherImportOfUpload(fileId: ObjectId, importIds: ObjectId[]): Promise<boolean> {
+  return Boolean(await ImportJobModel.exists({ fileId, _id: { $nin: importIds } }));
+}
+
+/** Takes back the marks markUploadDeleted made at `now`. */
+export async function unmarkUploadDeleted(fileId: ObjectId, now: Date): Promise<void> {
+  await ImportJobModel.updateMany({ fileId, fileDeletedAt: now }, { $set: { fileDeletedAt: null } });
+}
+
+/** Adds one to the import's `invited` count: the first mail one of its users got. */
+export async function addInvited(importId: ObjectId): Promise<void> {
+  await ImportJobModel.updateOne({ _id: importId }, { $inc: { 'counts.invited': 1 } });
+}
+
+/** Raises the import's `invited` count to a recount (never lowers it). */
+export async function raiseInvitedCount(importId: ObjectId, invited: number): Promise<void> {
+  await ImportJobModel.updateOne({ _id: importId }, { $max: { 'counts.invited': invited } });
 }

@@ -1,7 +1,7 @@
 import { GridFSBucket, ObjectId, type Binary, type Collection, type Db } from 'mongodb';
 import mongoose from 'mongoose';
 import { Readable } from 'node:stream';
-import { isDatabaseUnavailable } from './databaseErrors';
+import { isDatabaseUnavailable, isDuplicateKey } from './databaseErrors';
 
 const BUCKET = 'uploads';
 /** One document remembering how far the sweep for abandoned uploads has looked. */
@@ -210,7 +210,7 @@ export async function markAbandonedUploadsSweptBefore(before: ObjectId): Promise
     await marks.updateOne({ _id: 'abandoned' }, { $max: { before } }, { upsert: true });
   } catch (error) {
     // Two first sweeps raced to create the mark: the other one's insert won, so update it.
-    if ((error as { code?: number }).code !== 11000) throw error;
+    if (!isDuplicateKey(error)) throw error;
     await marks.updateOne({ _id: 'abandoned' }, { $max: { before } });
   }
 }

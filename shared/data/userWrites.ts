@@ -1,7 +1,12 @@
 import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
+import type { Types } from 'mongoose';
 import { UserModel } from './userModel';
-import { IncompleteWriteError } from './databaseErrors';
-import { WRITE_CONFLICT, type LastImport, type UserWrite, type WriteRefusal } from '../rules/chunkPlan';
+import { IncompleteWriteError, onlyDuplicateKeys, writeErrorsOf, writeRefusalOf } from './databaseErrors';
+import { customFieldValuePath } from './userStore';
+import type { LastImport, UserWrite, WriteRefusal } from '../rules/chunkPlan';
+
+// The users collection, written: by an import's chunks, an undo, the directory and invitations.
+// Its reads are data/userStore.ts.
 
 /**
  * The MongoDB operation a planned write describes (rules/chunkPlan.ts), with the ids as
@@ -43,7 +48,7 @@ interface WriteReply {
 /**
  * Writes a chunk's users as two unordered commands, the updates (which may free an external ID)
  * before the inserts (which may take it), and returns, by operation index, the writes MongoDB
- * refused, in MongoDB's terms (rules/chunkPlan.ts says what they mean). Commands, not the driver's bulkWrite: that serialises every document once to size
+ * refused, in the words of rules/chunkPlan.ts (which says what they mean). Commands, not the driver's bulkWrite: that serialises every document once to size
  * its batches and again to send them, a fifth of the worker's time in a large import, and a
  * chunk is far below a batch's limits. Only an answer that accounts for every operation is
  * trusted: a dropped connection, a step-down or a timeout throws, and an answer that counts
@@ -80,7 +85,7 @@ async function refuseUpdatesThatMissed(updates: { index: number; q: Document; u:
   const marks = await UserModel.collection.find({ _id: { $in: updates.map(({ q }) => q._id) } }, { projection: { lastImport: 1 } }).toArray();
   const landed = new Set(marks.filter((user) => user.lastImport).map((user) => markOf(user._id, user.lastImport)));
   for (const { index, q, u } of updates) {
-    if (!landed.has(markOf(q._id, u.$set.lastImport))) refused.set(index, { code: WRITE_CONFLICT, errmsg: 'the user changed after the chunk read it' });
+    if (!landed.has(markOf(q._id, u.$set.lastImport))) refused.set(index, { reason: 'write_conflict', errmsg: 'the user changed after the chunk read it' });
   }
 }
 
@@ -91,7 +96,68 @@ function collectRefusals(reply: WriteReply, sent: { index: number }[], refused: 
   for (const writeError of reply.writeErrors ?? []) {
     const operation = sent[writeError.index];
     if (!operation) throw new IncompleteWriteError(new Error(`MongoDB refused write ${writeError.index} of ${sent.length}`));
-    refused.set(operation.index, { code: writeError.code, errmsg: writeError.errmsg ?? '' });
+    refused.set(operation.index, writeRefusalOf(writeError));
   }
 }
 
+
+/**
+ * An undo's writes of a chunk, one unordered bulk write. The only refusal an undo's write can
+ * meet is an external ID put back that another user has taken since (the unique index): the
+ * indexes of those writes are reported, not retried, and decided the same way on a replay.
+ */
+export async function writeUndoUsers(operations: AnyBulkWriteOperation[]): Promise<{ matched: number; deleted: number; refused: number[] }> {
+  try {
+    const result = await UserModel.collection.bulkWrite(operations, { ordered: false });
+    return { matched: result.matchedCount, deleted: result.deletedCount, refused: [] };
+  } catch (error) {
+    if (!onlyDuplicateKeys(error)) throw error;
+    return { matched: error.result.matchedCount, deleted: error.result.deletedCount, refused: writeErrorsOf(error).map((writeError) => writeError.index) };
+  }
+}
+
+/** Takes these groups off these users (groups deleted while an undo put them back). */
+export async function pullGroupsFromUsers(userIds: ObjectId[], groupIds: ObjectId[]): Promise<void> {
+  await UserModel.collection.updateMany({ _id: { $in: userIds }, groupIds: { $in: groupIds } }, { $pull: { groupIds: { $in: groupIds } } } as Document);
+}
+
+/** Takes these custom fields' values off these users (fields deleted while an undo put them back). */
+export async function unsetCustomFieldsOfUsers(userIds: ObjectId[], keys: string[]): Promise<void> {
+  await UserModel.collection.updateMany({ _id: { $in: userIds } }, { $unset: Object.fromEntries(keys.map((key) => [`customFields.${key}`, ''])) });
+}
+
+/** Takes a deleted group off every user that has it. */
+export async function removeGroupFromUsers(groupId: Types.ObjectId): Promise<void> {
+  await UserModel.updateMany({ groupIds: groupId }, { $pull: { groupIds: groupId } });
+}
+
+/** Sets a user's password; false when the user no longer exists. */
+export async function setUserPassword(userId: Types.ObjectId, passwordHash: string): Promise<boolean> {
+  const written = await UserModel.updateOne({ _id: userId }, { $set: { passwordHash } });
+  return written.matchedCount > 0;
+}
+
+/** Users whose values one write removes: a million-user directory never sees one giant write. */
+const REMOVAL_BATCH = 1000;
+
+/**
+ * Removes a custom field's value from every user, a batch of ids at a time, walking forward by
+ * `_id` so each user is looked at once however many batches it takes. Returns how many users
+ * lost a value; running it again removes only what is left.
+ */
+export async function removeValueFromUsers(key: string): Promise<number> {
+  const path = customFieldValuePath(key);
+  let removed = 0;
+  let after: Types.ObjectId | undefined;
+  for (;;) {
+    const holders = await UserModel.find({ ...(after && { _id: { $gt: after } }), [path]: { $exists: true } }, { _id: 1 })
+      .sort({ _id: 1 })
+      .limit(REMOVAL_BATCH)
+      .lean();
+    if (!holders.length) return removed;
+    const ids = holders.map((user) => user._id);
+    const result = await UserModel.updateMany({ _id: { $in: ids }, [path]: { $exists: true } }, { $unset: { [path]: '' } });
+    removed += result.modifiedCount;
+    after = ids[ids.length - 1];
+  }
+}

@@ -2,8 +2,8 @@ import { conflict, invalidInput } from '../platform/appError';
 import { needsGuard } from '../rules/spreadsheetSafety';
 import { hasControlCharacter } from '../rules/cellText';
 import { headerClash } from '../rules/userColumns';
-import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from '../data/customFieldModel';
-import { anyUserHasValue } from '../data/customFieldUserValues';
+import { CUSTOM_FIELD_KEY_PATTERN, addCustomField, findCustomFieldWithKeyOrLabel, findCustomFields } from '../data/customFieldStore';
+import { anyUserHasValue } from '../data/userStore';
 
 export interface CustomFieldView {
   key: string;
@@ -12,8 +12,7 @@ export interface CustomFieldView {
 
 /** Definition order is export column order. */
 export async function listCustomFields(): Promise<CustomFieldView[]> {
-  const fields = await CustomFieldModel.find({}, { key: 1, label: 1 }).sort({ createdAt: 1, _id: 1 }).lean();
-  return fields.map(({ key, label }) => ({ key, label }));
+  return findCustomFields();
 }
 
 export async function createCustomField(input: unknown): Promise<CustomFieldView> {
@@ -38,17 +37,12 @@ export async function createCustomField(input: unknown): Promise<CustomFieldView
     // A field named like a standard column could never be imported: its column would be read as that one.
     if (column) throw invalidInput('invalid_custom_field', `"${name}" would be read as the ${column} column in CSV files: choose another name.`);
   }
-  const existing = await CustomFieldModel.findOne({ $or: [{ key }, { label }] }).lean();
+  const existing = await findCustomFieldWithKeyOrLabel(key, label);
   if (existing) throw conflict('custom_field_exists', `A custom field with the key "${existing.key}" or the label "${existing.label}" already exists.`);
   if (await anyUserHasValue(key)) {
     // Values of a field whose deletion was cut short would come back under the new field.
     throw conflict('custom_field_values_left', `Users still hold values of an earlier custom field "${key}" whose deletion did not finish. Finish it with DELETE /api/custom-fields/${key}, then create the field again.`);
   }
-  try {
-    await CustomFieldModel.create({ key, label });
-  } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw conflict('custom_field_exists', `A custom field with the key "${key}" already exists.`);
-    throw error;
-  }
+  if ((await addCustomField(key, label)) === 'exists') throw conflict('custom_field_exists', `A custom field with the key "${key}" already exists.`);
   return { key, label };
 }

@@ -1,9 +1,10 @@
 import { AppError, conflict, invalidInput } from '../platform/appError';
 import { normaliseHeader, resolveColumns, type CustomFieldColumn } from '../rules/userColumns';
-import { FINAL_STATUSES, ImportJobModel } from '../data/importJobModel';
+import { findUnfinishedImportHeaders } from '../data/importJobStore';
 import { listCustomFields } from './customFieldDirectory';
-import { CUSTOM_FIELD_KEY_PATTERN, CustomFieldModel } from '../data/customFieldModel';
-import { anyUserHasValue, removeValueFromUsers } from '../data/customFieldUserValues';
+import { CUSTOM_FIELD_KEY_PATTERN, deleteCustomFieldDefinition, findCustomField } from '../data/customFieldStore';
+import { anyUserHasValue } from '../data/userStore';
+import { removeValueFromUsers } from '../data/userWrites';
 
 export interface DeletedCustomField {
   key: string;
@@ -25,10 +26,10 @@ export interface DeletedCustomField {
  */
 export async function deleteCustomField(requestedKey: string): Promise<DeletedCustomField> {
   const key = wellFormedKey(requestedKey);
-  const field = await CustomFieldModel.findOne({ key }, { key: 1, label: 1 }).lean();
+  const field = await findCustomField(key);
   if (field) {
     await refuseWhileAnUnfinishedImportHasItsColumn(field);
-    await CustomFieldModel.deleteOne({ _id: field._id });
+    await deleteCustomFieldDefinition(field._id);
   } else if (!(await anyUserHasValue(key))) {
     throw new AppError('not_found', 'not_found', `There is no custom field with the key "${key}". List the fields with GET /api/custom-fields.`);
   }
@@ -48,7 +49,7 @@ function wellFormedKey(key: string): string {
  * already running would write values after they were removed.
  */
 async function refuseWhileAnUnfinishedImportHasItsColumn(field: CustomFieldColumn): Promise<void> {
-  const unfinished = await ImportJobModel.find({ status: { $nin: FINAL_STATUSES } }, { headers: 1, status: 1 }).sort({ createdAt: 1 }).lean();
+  const unfinished = await findUnfinishedImportHeaders();
   if (!unfinished.length) return;
   const fields = await listCustomFields();
   const importUsingIt = unfinished.find((job) => hasColumnFor(job.headers, field, fields));

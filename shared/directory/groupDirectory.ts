@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { conflict, invalidInput, notFound } from '../platform/appError';
-import { GroupModel } from '../data/groupModel';
-import { UserModel } from '../data/userModel';
+import { addGroup, deleteGroupById, findGroupsByName } from '../data/groupStore';
+import { removeGroupFromUsers } from '../data/userWrites';
 
 export interface GroupView {
   id: string;
@@ -11,7 +11,7 @@ export interface GroupView {
 const toView = (group: { _id: Types.ObjectId; name: string }): GroupView => ({ id: String(group._id), name: group.name });
 
 export async function listGroups(): Promise<GroupView[]> {
-  const groups = await GroupModel.find({}, { name: 1 }).sort({ name: 1 }).lean();
+  const groups = await findGroupsByName();
   return groups.map(toView);
 }
 
@@ -21,18 +21,15 @@ export async function createGroup(input: unknown): Promise<GroupView> {
   if (name.length > 100) throw invalidInput('invalid_group', 'A group name can be at most 100 characters long.');
   // CSV cells list groups separated by ";", so a name containing one could never be named.
   if (name.includes(';')) throw invalidInput('invalid_group', 'A group name cannot contain ";": CSV files use it to separate groups.');
-  try {
-    return toView(await GroupModel.create({ name }));
-  } catch (error) {
-    if ((error as { code?: number }).code === 11000) throw conflict('group_exists', `A group named "${name}" already exists.`);
-    throw error;
-  }
+  const group = await addGroup(name);
+  if (group === 'exists') throw conflict('group_exists', `A group named "${name}" already exists.`);
+  return toView(group);
 }
 
 /** Deleting a group also takes it off every user, so no user points at a group that is gone. */
 export async function deleteGroup(id: string): Promise<void> {
   if (!Types.ObjectId.isValid(id)) throw notFound(`Group ${id}`);
-  const deleted = await GroupModel.findByIdAndDelete(id).lean();
+  const deleted = await deleteGroupById(id);
   if (!deleted) throw notFound(`Group ${id}`);
-  await UserModel.updateMany({ groupIds: deleted._id }, { $pull: { groupIds: deleted._id } });
+  await removeGroupFromUsers(deleted._id);
 }

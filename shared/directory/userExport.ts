@@ -1,8 +1,8 @@
 import { exportHeader, exportRow, type ExportDirectory } from '../rules/exportRow';
 import { UTF8_BOM, csvLine, csvLines } from '../csv/csvWriting';
 import { listCustomFields } from './customFieldDirectory';
-import { GroupModel } from '../data/groupModel';
-import { UserModel, type UserDocument } from '../data/userModel';
+import { findGroups } from '../data/groupStore';
+import { readUsersForExport } from '../data/userStore';
 import { readAhead } from '../platform/readAhead';
 
 /** Every user as the export lays them out, whatever the file type: read once, written by each format. */
@@ -17,7 +17,7 @@ export interface UserExportRows {
  * from a cursor, so memory stays flat whatever the number of users.
  */
 export async function openUserExport(): Promise<UserExportRows> {
-  const [fields, groups] = await Promise.all([listCustomFields(), GroupModel.find({}, { name: 1 }).lean()]);
+  const [fields, groups] = await Promise.all([listCustomFields(), findGroups()]);
   const directory: ExportDirectory = { groupNames: new Map(groups.map((group) => [String(group._id), group.name])), customFields: fields };
   return { header: exportHeader(fields), batches: readAhead(rowBatches(directory)) };
 }
@@ -34,21 +34,6 @@ export async function* exportUsersCsv(): AsyncGenerator<string> {
 }
 
 async function* rowBatches(directory: ExportDirectory): AsyncGenerator<string[][]> {
-  for await (const batch of userBatches()) yield batch.map((user) => exportRow(user, directory));
-}
-
-/** The stored fields exportRow reads; the password hash is never fetched. */
-type StoredUser = Pick<UserDocument, 'email' | 'username' | 'firstName' | 'lastName' | 'groupIds' | 'roles' | 'externalId' | 'customFields'>;
-
-/**
- * The users in _id order, a cursor batch at a time. With readAhead the next batch is on its way
- * from MongoDB while this one is written out, instead of each waiting for the other.
- */
-async function* userBatches(): AsyncGenerator<StoredUser[]> {
-  const cursor = UserModel.collection.find({}, { projection: { passwordHash: 0 }, sort: { _id: 1 }, batchSize: 1000 });
-  try {
-    while (await cursor.hasNext()) yield cursor.readBufferedDocuments() as unknown as StoredUser[];
-  } finally {
-    await cursor.close();
-  }
+  // readAhead: the next batch is on its way from MongoDB while this one is written out.
+  for await (const batch of readUsersForExport()) yield batch.map((user) => exportRow(user, directory));
 }

@@ -1,10 +1,10 @@
 import { ObjectId, type AnyBulkWriteOperation } from 'mongodb';
-import { UserModel } from '../data/userModel';
 import { hashPassword, passwordMatches } from '../directory/passwordHashing';
 import type { ImportSettings } from '../rules/importSettings';
 import type { DirectorySnapshot } from '../data/directorySnapshot';
 import { cellValue } from '../rules/rowDecision';
-import { addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, type ChunkOutcome, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from '../rules/chunkPlan';
+import { addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, type ChunkOutcome, type ChunkRow, type FoundUsers, type UserWrite, type WriteRefusal } from '../rules/chunkPlan';
+import { findChunkUsers } from '../data/userStore';
 import { userOperation, writeUsers } from '../data/userWrites';
 import { changeRecordOf, type RecordedChange } from '../rules/changeRecords';
 import { removeChangeRecords, writeChangeRecords } from '../data/importChangeStore';
@@ -71,7 +71,7 @@ export async function applyChunk(rows: ChunkRow[], chunkImport: ChunkImport, dir
 }
 
 /**
- * The first half of applyChunk: the query (unless `found`, the answer of lookUpChunkUsers for
+ * The first half of applyChunk: the query (unless `found`, the answer of data/userStore.ts findChunkUsers for
  * these rows, is given), the decisions and the hashes; no write.
  */
 export async function prepareChunk(rows: ChunkRow[], chunkImport: ChunkImport, directory: DirectorySnapshot, found?: Promise<FoundUsers | undefined>): Promise<PreparedChunk> {
@@ -146,7 +146,7 @@ function identitiesOf(rows: ChunkRow[]): Set<string> {
 /** Plans rows against what MongoDB holds now: query, verify, plan, hash. */
 async function decideRound(rows: ChunkRow[], prepared: PreparedChunk, found?: Promise<FoundUsers | undefined>): Promise<PlannedWrites> {
   const { chunkImport, directory, claimedExternalIds, touches } = prepared;
-  const users = (await found) ?? (await lookUpChunkUsers(rows));
+  const users = (await found) ?? (await findChunkUsers(rows));
   // An update may take an external ID away from its user: that ID is touched as well.
   for (const user of users.byKey.values()) if (user.externalId) touches.add(`externalId:${user.externalId}`);
   const importId = String(chunkImport.importId);
@@ -174,80 +174,5 @@ async function decideRound(rows: ChunkRow[], prepared: PreparedChunk, found?: Pr
     writes: plan.writes,
     operations: plan.writes.map((write, index) => userOperation(write, hashes[index])),
     records: plan.writes.map((write, index) => changeRecordOf(write, users.byKey.get(write.row.usernameKey), recording, keptHash(index))),
-  };
-}
-
-type LeanUser = {
-  _id: ObjectId;
-  username: string;
-  usernameKey: string;
-  email: string;
-  firstName?: string | null;
-  lastName?: string | null;
-  groupIds?: ObjectId[];
-  roles?: string[];
-  passwordHash?: string | null;
-  externalId?: string | null;
-  customFields?: Record<string, string>;
-  lastImport?: { importId?: ObjectId; row?: number; outcome?: 'created' | 'updated' } | null;
-  updatedAt?: Date | null;
-};
-
-/**
- * One query for the users a chunk names by username and for the holders of its external IDs
- * (an `$or` that MongoDB answers from the two indexes).
- */
-export async function lookUpChunkUsers(rows: ChunkRow[]): Promise<FoundUsers> {
-  const keys = [...new Set(rows.filter((row) => row.usernameKey).map((row) => row.usernameKey))];
-  const externalIds = [...new Set(rows.map((row) => cellValue(row.cells.externalId)).filter((id): id is string => Boolean(id)))];
-  const filter = chunkUsersFilter(keys, externalIds);
-  if (!filter) return { byKey: new Map(), holders: new Map() };
-  // The driver's own find: the filter is built here from strings, so mongoose's casting of
-  // each of the up to 2,000 $in values adds time and nothing else.
-  // At most one user per key and per external ID answers: one batch holds them all, instead of
-  // the first batch of 101 and a getMore for the rest.
-  const users = (await UserModel.collection.find(filter, { batchSize: keys.length + externalIds.length }).toArray()) as unknown as LeanUser[];
-  const wantedKeys = new Set(keys);
-  const wantedIds = new Set(externalIds);
-  return {
-    byKey: new Map(users.filter((user) => wantedKeys.has(user.usernameKey)).map((user) => [user.usernameKey, foundUser(user)])),
-    holders: new Map(
-      users.filter((user) => user.externalId && wantedIds.has(user.externalId)).map((user) => [user.externalId as string, { id: String(user._id), username: user.username }]),
-    ),
-  };
-}
-
-/**
- * The chunk's query. The external ID branch states the partial index's filter (`$type:
- * 'string'`): mongod uses a partial index only for a query whose predicates imply its filter,
- * and it does not infer a `$type` from the values of an `$in`, so without it every chunk with
- * an external ID scanned the whole users collection.
- */
-export function chunkUsersFilter(usernameKeys: string[], externalIds: string[]): Record<string, unknown> | undefined {
-  const branches: Record<string, unknown>[] = [];
-  if (usernameKeys.length) branches.push({ usernameKey: { $in: usernameKeys } });
-  if (externalIds.length) branches.push({ externalId: { $in: externalIds, $type: 'string' } });
-  if (branches.length === 0) return undefined;
-  return branches.length === 1 ? branches[0] : { $or: branches };
-}
-
-function foundUser(user: LeanUser): FoundUser {
-  const { lastImport } = user;
-  return {
-    id: String(user._id),
-    username: user.username,
-    email: user.email,
-    firstName: user.firstName ?? undefined,
-    lastName: user.lastName ?? undefined,
-    groupIds: (user.groupIds ?? []).map(String),
-    roles: user.roles ?? [],
-    externalId: user.externalId ?? undefined,
-    customFields: user.customFields ?? {},
-    hasPassword: Boolean(user.passwordHash),
-    passwordHash: user.passwordHash ?? undefined,
-    updatedAt: user.updatedAt ?? null,
-    lastImport: lastImport?.importId && lastImport.row !== undefined && lastImport.outcome
-      ? { importId: String(lastImport.importId), row: lastImport.row, outcome: lastImport.outcome }
-      : undefined,
   };
 }

@@ -1,13 +1,15 @@
 import type { ObjectId } from 'mongodb';
 import { importRowsProcessed } from '../platform/metrics';
-import { chunksAreIndependent, lookUpChunkUsers, prepareChunk, writeChunk, type ChunkImport } from './applyChunk';
+import { chunksAreIndependent, prepareChunk, writeChunk, type ChunkImport } from './applyChunk';
+import { findChunkUsers } from '../data/userStore';
 import type { ChunkOutcome, ChunkRow, FoundUsers } from '../rules/chunkPlan';
 import { DuplicateUsernameTracker } from '../rules/duplicateUsernames';
 import type { DirectorySnapshot } from '../data/directorySnapshot';
 import { readDataRows, type ImportFile } from './importFileRows';
-import type { ImportJobDocument } from '../data/importJobModel';
+import type { ImportJobDocument } from '../data/importJobStore';
 import { importSettingsOf } from '../rules/importSettings';
-import { commitChunk, countsOf, recordFailures, setJobStatus } from '../data/importJobStore';
+import { commitChunk, countsOf, setJobStatus } from '../data/importJobStore';
+import { recordFailures } from '../data/failedRows';
 import type { RowBinder } from '../rules/rowBinder';
 import { readAhead } from '../platform/readAhead';
 import { lastRecordedRow } from '../data/importChangeStore';
@@ -119,7 +121,7 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
       // The next chunk's query goes out before this chunk's write, so MongoDB answers it first and
       // the next chunk is decided while this one is written; only where no answer can differ.
       const upcoming = next.done || typeof next.value === 'string' ? undefined : next.value;
-      if (upcoming && chunksAreIndependent(prepared, upcoming.rows)) looking.start(lookUpChunkUsers(upcoming.rows));
+      if (upcoming && chunksAreIndependent(prepared, upcoming.rows)) looking.start(findChunkUsers(upcoming.rows));
       writing.start(writeChunk(prepared).then((outcome) => ({ chunk, outcome })));
       const interrupted = options.interruption();
       if (interrupted) return (await finishAll()) === 'lost' ? 'lost' : interrupted;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AppError, conflict } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { FINAL_STATUSES } from '../rules/importStatuses';
+import { findImportHeaders, type ImportJobDocument } from '../data/importJobStore';
 import type { Types } from 'mongoose';
 import type { ImportJobView } from '../rules/importJobView';
 import { importSettingsOf } from '../rules/importSettings';
@@ -76,7 +77,7 @@ export interface RowCorrections {
  * matcher remembers which rows are taken, so every attempt starts a new one from the first row.
  */
 export async function rowCorrectionsFor(job: Pick<ImportJobDocument, 'headers'> & { correctsImport: Types.ObjectId }): Promise<RowCorrections> {
-  const corrected = await ImportJobModel.findById(job.correctsImport, { headers: 1 }).lean<Pick<ImportJobDocument, 'headers'>>();
+  const corrected = await findImportHeaders(job.correctsImport);
   const failedRows: FailedRow[] = [];
   // Gone (it cannot be, while its failed rows are kept): no row matches, so each fails saying so.
   if (corrected) for await (const failed of readFailedRows(job.correctsImport)) failedRows.push(failedRowOf(failed.row, corrected.headers, failed.cells, failed.causes));

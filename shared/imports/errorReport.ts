@@ -2,8 +2,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { neutraliseFormula } from '../rules/spreadsheetSafety';
 import { UTF8_BOM, csvLines } from '../csv/csvWriting';
 import { ERROR_COLUMN, errorColumnIndex } from '../rules/userColumns';
-import type { ImportJobDocument } from '../data/importJobModel';
-import { ImportRowErrorModel } from '../data/importRowErrorModel';
+import type { ImportJobDocument } from '../data/importJobStore';
+import { readRowErrors } from '../data/failedRows';
 import { requireStoredUpload } from './uploadRetention';
 import { UNDO_ERRORS_HEADER } from '../rules/undoDecision';
 import { fieldLabel } from '../rules/changeReport';
@@ -70,7 +70,7 @@ function neutraliseRawCell(cell: string): string {
 }
 
 /**
- * An undo's rows it could not fully undo (data/importJobStore.ts recordUndoProblems): one line
+ * An undo's rows it could not fully undo (data/failedRows.ts recordUndoProblems): one line
  * per field left as it is, naming its current value and what the undo would have written.
  */
 async function undoErrorTable(job: ImportJobDocument): Promise<ErrorTable> {
@@ -89,18 +89,13 @@ async function* errorRowBatches(
   job: ImportJobDocument,
   toRows: (failure: { row: number; cells: string[]; messages: string[] }) => string[][],
 ): AsyncGenerator<string[][]> {
-  const cursor = ImportRowErrorModel.find({ importId: job._id }).sort({ row: 1 }).lean().cursor({ batchSize: ROWS_PER_BATCH });
-  try {
-    let batch: string[][] = [];
-    for await (const failure of cursor) {
-      batch.push(...toRows(failure));
-      if (batch.length >= ROWS_PER_BATCH) {
-        yield batch;
-        batch = [];
-      }
+  let batch: string[][] = [];
+  for await (const failure of readRowErrors(job._id, ROWS_PER_BATCH)) {
+    batch.push(...toRows(failure));
+    if (batch.length >= ROWS_PER_BATCH) {
+      yield batch;
+      batch = [];
     }
-    if (batch.length) yield batch;
-  } finally {
-    await cursor.close();
   }
+  if (batch.length) yield batch;
 }

@@ -1,27 +1,18 @@
 import type { Types } from 'mongoose';
 import { UTF8_BOM, batchLines, csvLine, csvLines } from '../csv/csvWriting';
-import { ImportChangeModel } from '../data/importChangeModel';
-import type { ImportJobDocument } from '../data/importJobModel';
+import { countChangedFields, findChangeRecordsAfter, readChangeRecords, type ServedChangeRecord } from '../data/importChangeStore';
+import type { ImportJobDocument } from '../data/importJobStore';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import { invalidInput } from '../platform/appError';
 import type { ChangeOutcome, FieldChange } from '../rules/changeRecords';
-import { CHANGES_HEADER, changeCells, fieldLabel, summariseFields, type CustomFieldLabels, type FieldCount, type FieldSummary } from '../rules/changeReport';
+import { CHANGES_HEADER, changeCells, fieldLabel, summariseFields, type CustomFieldLabels, type FieldSummary } from '../rules/changeReport';
 import { getImportJob } from './importJobs';
 
-/**
+/*
  * What an import (or a dry run) changed, read back from its change records: a page of them as
- * JSON, the counts per field, and changes.csv. Reads name the fields they serve, so a record's
- * password hashes are never fetched.
+ * JSON, the counts per field, and changes.csv. Reads name the fields they serve
+ * (data/importChangeStore.ts), so a record's password hashes are never fetched.
  */
-const SERVED = { row: 1, userId: 1, username: 1, outcome: 1, changes: 1 } as const;
-
-interface StoredRecord {
-  row: number;
-  userId: Types.ObjectId;
-  username: string;
-  outcome: ChangeOutcome;
-  changes: FieldChange[];
-}
 
 export interface ChangeView {
   row: number;
@@ -56,10 +47,7 @@ export async function listImportChanges(id: string, query: { limit?: unknown; cu
   }
   const job = await getImportJob(id);
   const labels = await customFieldLabels();
-  const records = await ImportChangeModel.find({ importId: job._id, row: { $gt: afterRow } }, SERVED)
-    .sort({ row: 1 })
-    .limit(limit + 1)
-    .lean<StoredRecord[]>();
+  const records = await findChangeRecordsAfter(job._id, afterRow, limit + 1);
   const page = records.slice(0, limit);
   return {
     summary: query.cursor === undefined ? await fieldSummary(job._id, labels) : null,
@@ -82,10 +70,9 @@ export async function changesCsv(id: string): Promise<{ job: ImportJobDocument; 
 async function* reportLines(importId: Types.ObjectId, labels: CustomFieldLabels): AsyncGenerator<string> {
   yield UTF8_BOM + csvLine(CHANGES_HEADER);
   async function* lines() {
-    const cursor = ImportChangeModel.find({ importId }, SERVED).sort({ row: 1 }).lean<StoredRecord[]>().cursor({ batchSize: BATCH });
     // Quoted a batch at a time: per line, papaparse's set-up costs more than the quoting.
     let rows: string[][] = [];
-    for await (const record of cursor as AsyncIterable<StoredRecord>) {
+    for await (const record of readChangeRecords(importId, BATCH)) {
       for (const change of record.changes) rows.push(changeCells(record, change, labels));
       if (rows.length >= BATCH) {
         yield csvLines(rows);
@@ -97,19 +84,12 @@ async function* reportLines(importId: Types.ObjectId, labels: CustomFieldLabels)
   yield* batchLines(lines());
 }
 
-/** One aggregation over the import's records: how many users of each outcome each field names. */
+/** How many users of each outcome each field names, over the whole import. */
 async function fieldSummary(importId: Types.ObjectId, labels: CustomFieldLabels): Promise<FieldSummary[]> {
-  const groups = await ImportChangeModel.aggregate<{ _id: { field: string; outcome: ChangeOutcome }; users: number }>([
-    { $match: { importId } },
-    { $project: { _id: 0, outcome: 1, 'changes.field': 1 } },
-    { $unwind: '$changes' },
-    { $group: { _id: { field: '$changes.field', outcome: '$outcome' }, users: { $sum: 1 } } },
-  ]);
-  const counts: FieldCount[] = groups.map((group) => ({ field: group._id.field, outcome: group._id.outcome, users: group.users }));
-  return summariseFields(counts, labels);
+  return summariseFields(await countChangedFields(importId), labels);
 }
 
-function changeView(record: StoredRecord, labels: CustomFieldLabels): ChangeView {
+function changeView(record: ServedChangeRecord, labels: CustomFieldLabels): ChangeView {
   return {
     row: record.row,
     userId: String(record.userId),

@@ -1,6 +1,6 @@
 import type { ObjectId } from 'mongodb';
 import { openUploadReadStream, uploadByteRanges } from '../data/uploadStore';
-import type { ImportJobDocument } from '../data/importJobModel';
+import type { ImportJobDocument } from '../data/importJobStore';
 import { isBlankCells, readCsvRecords, type CsvDelimiter, type ReadCsvOptions, type UnreadableReason } from '../csv/csvRecords';
 import type { TextEncoding } from '../csv/fileSniffing';
 import { eventLoopBreaks } from '../platform/eventLoopBreaks';

@@ -1,19 +1,30 @@
 import { Types } from 'mongoose';
 import { AppError, conflict, invalidInput, notFound } from '../platform/appError';
 import type { EnqueueImport, QueuedImportInspection } from '../queues/queues';
-import { FINAL_STATUSES, ImportJobModel, storedUploadOf, type ImportJobDocument } from '../data/importJobModel';
+import { FINAL_STATUSES } from '../rules/importStatuses';
+import {
+  createImportJob,
+  deleteImportJob,
+  findImportJob,
+  findImportWithUploadDeleted,
+  keepFailureCauses,
+  listImportJobsNewestFirst,
+  requestCancellation,
+  storedUploadOf,
+  type ImportJobDocument,
+} from '../data/importJobStore';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { requireStoredUpload } from './uploadRetention';
 import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { resolveColumns } from '../rules/userColumns';
 import { listCustomFields } from '../directory/customFieldDirectory';
-import { summariseInvitations, type InvitationSummary } from '../data/invitationSummary';
-import { failureCauseCountsOf } from '../data/failureCauseCounts';
+import { summariseInvitations, type InvitationSummary } from '../data/invitationStore';
+import { countFailureCauses } from '../data/failedRows';
 import { workerLastSeen } from '../data/deploymentStore';
 import { whyStillQueued, type QueuedWait } from '../rules/queuedImportWait';
 
 export async function getImportJob(id: string): Promise<ImportJobDocument> {
-  const job = Types.ObjectId.isValid(id) ? await ImportJobModel.findById(id).lean<ImportJobDocument>() : null;
+  const job = Types.ObjectId.isValid(id) ? await findImportJob(id) : null;
   if (!job) throw notFound(`Import ${id}`);
   return job;
 }
@@ -32,7 +43,11 @@ export interface QueueFacts {
  */
 export async function importReport(id: string, queue?: QueueFacts): Promise<ImportReport> {
   const job = await getImportJob(id);
-  if (FINAL_STATUSES.includes(job.status) && (job.counts?.failed ?? 0) > 0 && !job.failureCauses) job.failureCauses = await failureCauseCountsOf(job._id);
+  if (FINAL_STATUSES.includes(job.status) && (job.counts?.failed ?? 0) > 0 && !job.failureCauses) {
+    // Counted once, then kept on the ended import: later polls of its page read them back.
+    job.failureCauses = await countFailureCauses(job._id);
+    await keepFailureCauses(job._id, job.failureCauses);
+  }
   const now = new Date();
   const report: ImportReport = toImportJobView(job, now);
   if (job.status === 'queued' && queue) {
@@ -57,14 +72,14 @@ async function queuedWait(job: ImportJobDocument, now: Date, queue: QueueFacts):
 export async function listImportJobs(query: { limit?: unknown; cursor?: unknown }): Promise<{ items: ImportJobView[]; nextCursor: string | null }> {
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidInput('invalid_limit', 'limit must be a whole number from 1 to 100.');
-  const filter: Record<string, unknown> = {};
+  let before: Types.ObjectId | undefined;
   if (query.cursor !== undefined) {
     if (typeof query.cursor !== 'string' || !Types.ObjectId.isValid(query.cursor)) {
       throw invalidInput('invalid_cursor', 'cursor must be the nextCursor of a previous page.');
     }
-    filter._id = { $lt: new Types.ObjectId(query.cursor) };
+    before = new Types.ObjectId(query.cursor);
   }
-  const jobs = await ImportJobModel.find(filter).sort({ _id: -1 }).limit(limit + 1).lean<ImportJobDocument[]>();
+  const jobs = await listImportJobsNewestFirst(before, limit + 1);
   const page = jobs.slice(0, limit);
   return { items: page.map((job) => toImportJobView(job, new Date())), nextCursor: jobs.length > limit ? String(page[page.length - 1]._id) : null };
 }
@@ -76,8 +91,7 @@ export async function listImportJobs(query: { limit?: unknown; cursor?: unknown 
 export async function cancelImportJob(id: string): Promise<ImportJobView> {
   const job = await getImportJob(id);
   if (FINAL_STATUSES.includes(job.status)) throw conflict('import_finished', `This import has already ended (${job.status}); there is nothing to cancel.`);
-  await ImportJobModel.updateOne({ _id: job._id }, { $set: { cancelRequested: true } });
-  await ImportJobModel.updateOne({ _id: job._id, status: 'queued' }, { $set: { status: 'cancelled', finishedAt: new Date() } });
+  await requestCancellation(job._id);
   return toImportJobView(await getImportJob(id), new Date());
 }
 
@@ -151,7 +165,7 @@ async function queueRunOf(
 ): Promise<ImportJobView> {
   const columns = resolveColumns(source.headers, await listCustomFields());
   if (!columns.ok) throw invalidInput('invalid_columns', columnsNoLongerMatch(columns.problems), { problems: columns.problems });
-  const job = (await ImportJobModel.create({
+  const job = await createImportJob({
     ...storedUploadOf(source),
     settings: run.settings,
     retryOf: source._id,
@@ -159,12 +173,12 @@ async function queueRunOf(
     // A run of a corrections file corrects the same import's failed rows as the file's first run.
     correctsImport: source.correctsImport ?? null,
     requestedBy,
-  })).toObject() as ImportJobDocument;
+  });
   // The upload sweep marks the jobs of a file, then looks for jobs it did not judge before
   // deleting it; looking for the mark after creating ours means one of us sees the other.
-  const marked = await ImportJobModel.findOne({ _id: source._id, fileDeletedAt: { $ne: null } }).lean<ImportJobDocument>();
+  const marked = await findImportWithUploadDeleted(source._id);
   if (marked) {
-    await ImportJobModel.deleteOne({ _id: job._id });
+    await deleteImportJob(job._id);
     requireStoredUpload(marked);
   }
   await enqueueImport(String(job._id));

@@ -1,7 +1,6 @@
 import { logger } from '../platform/logger';
 import type { ImportQueueForRecovery } from '../queues/queues';
-import { FINAL_STATUSES, IMPORT_STATUSES, ImportJobModel } from '../data/importJobModel';
-import { setJobStatus } from '../data/importJobStore';
+import { countRecovery, findUnendedImportsCreatedBefore, setJobStatus } from '../data/importJobStore';
 
 export interface RequeueOptions {
   /**
@@ -22,11 +21,7 @@ export interface RequeueOptions {
  */
 export async function requeueStrandedImports(queue: ImportQueueForRecovery, options: RequeueOptions = {}): Promise<number> {
   const { olderThanMs = 60_000, maxRecoveries = 5 } = options;
-  const open = IMPORT_STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
-  const candidates = await ImportJobModel.find(
-    { status: { $in: open }, createdAt: { $lte: new Date(Date.now() - olderThanMs) } },
-    { _id: 1, recoveries: 1 },
-  ).lean();
+  const candidates = await findUnendedImportsCreatedBefore(new Date(Date.now() - olderThanMs));
   let requeued = 0;
   for (const candidate of candidates) {
     const importId = String(candidate._id);
@@ -45,7 +40,7 @@ export async function requeueStrandedImports(queue: ImportQueueForRecovery, opti
       continue;
     }
     if (!(await queue.requeue(importId))) continue;
-    if (failed) await ImportJobModel.updateOne({ _id: candidate._id }, { $inc: { recoveries: 1 } });
+    if (failed) await countRecovery(candidate._id);
     requeued += 1;
     logger.warn({ importId, queueState: queueJob.state }, 'import had no live queue job: queued it again');
   }

@@ -5,10 +5,10 @@ import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { loadDirectorySnapshot, type DirectorySnapshot } from '../data/directorySnapshot';
 import { applyPass } from './applyPass';
 import { importFileOf } from './importFileRows';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { FINAL_STATUSES } from '../rules/importStatuses';
 import { failedRowNumbers } from '../data/failedRows';
 import { rowCorrectionsFor } from './correctFailedRows';
-import { noteRetrying, setJobStatus } from '../data/importJobStore';
+import { findImportCounts, findImportJob, noteRetrying, setJobStatus, type ImportJobDocument } from '../data/importJobStore';
 import { OutageClock } from './outageClock';
 import { describeUnavailability, isDatabaseUnavailable } from '../data/databaseErrors';
 import { createRowBinder } from '../rules/rowBinder';
@@ -88,7 +88,7 @@ export async function runImport(importId: string, options: RunImportOptions): Pr
 }
 
 async function runAttempt(importId: string, options: RunImportOptions, memo: AttemptMemo, onProgress: () => void): Promise<RunImportResult> {
-  const job = await ImportJobModel.findById(importId).lean<ImportJobDocument>();
+  const job = await findImportJob(importId);
   if (!job) return 'not_found';
   if (FINAL_STATUSES.includes(job.status)) return 'finished';
   memo.checkpointRow = job.checkpointRow ?? 0;
@@ -136,10 +136,10 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: Att
     },
   });
   if (result !== 'completed') return result === 'cancelled' ? 'finished' : result;
-  const finished = await ImportJobModel.findById(job._id, { counts: 1 }).lean();
-  const status = (finished?.counts?.failed ?? 0) > 0 ? 'completed_with_errors' : 'completed';
+  const counts = await findImportCounts(job._id);
+  const status = (counts?.failed ?? 0) > 0 ? 'completed_with_errors' : 'completed';
   await setJobStatus(job._id, status, { finishedAt: new Date() });
-  log.info({ status, counts: finished?.counts }, 'import finished');
+  log.info({ status, counts }, 'import finished');
   return 'finished';
 }
 

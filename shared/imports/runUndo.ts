@@ -1,15 +1,15 @@
-import { MongoBulkWriteError, ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
+import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { logger } from '../platform/logger';
 import { AppError } from '../platform/appError';
 import { requireEveryChangeRecorded } from './undoImport';
-import { ImportChangeModel } from '../data/importChangeModel';
-import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
-import { UserModel } from '../data/userModel';
-import { commitUndoChunk, recordUndoProblems, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
+import { changeRecordChunksLastRowFirst, countChangeRecords, keepChangeRecordsUntil, markRecordsRemoved, type UndoneChangeRecord } from '../data/importChangeStore';
+import { findUndoUsers, type StoredUser } from '../data/userStore';
+import { writeUndoUsers } from '../data/userWrites';
+import { commitUndoChunk, findImportCounts, findImportToUndo, setJobStatus, type ImportJobDocument, type UndoChunkCounts } from '../data/importJobStore';
+import { recordUndoProblems } from '../data/failedRows';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
-import type { ChangeRecord, PasswordHashes } from '../rules/changeRecords';
 import { decideUndo, notPutBack, type UndoDecision, type UndoProblem } from '../rules/undoDecision';
-import { dropDeletedSinceWrite, loadUndoDirectory, restoreUpdate, undoContext, userNow, type StoredUser, type UndoDirectory } from './undoDirectory';
+import { dropDeletedSinceWrite, loadUndoDirectory, restoreUpdate, undoContext, userNow, type UndoDirectory } from './undoDirectory';
 
 export type UndoInterruption = 'yielded' | 'lost';
 
@@ -26,8 +26,6 @@ const MAX_ROUNDS = 5;
 /** How long an undo keeps the records it walks from expiring: far longer than any undo runs. */
 const RECORDS_KEPT_WHILE_UNDOING_MS = 7 * 24 * 3600 * 1000;
 
-type StoredRecord = ChangeRecord & { passwordHashes?: PasswordHashes | null; removedBy?: ObjectId | null };
-
 /**
  * The undo job: the change records of the import it takes back, last row first, in chunks read
  * from one cursor. For each chunk: one query for its users, the decisions
@@ -42,7 +40,7 @@ type StoredRecord = ChangeRecord & { passwordHashes?: PasswordHashes | null; rem
  */
 export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): Promise<'finished' | UndoInterruption> {
   const log = logger.child({ importId: String(job._id), undoOf: String(job.undoOf) });
-  const source = await ImportJobModel.findById(job.undoOf, { undoneBy: 1, counts: 1 }).lean<Pick<ImportJobDocument, '_id' | 'undoneBy' | 'counts'>>();
+  const source = await findImportToUndo(job.undoOf);
   if (!source || !source.undoneBy?.equals(job._id)) {
     await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
     return 'finished';
@@ -58,8 +56,8 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
       return 'finished';
     }
     // None of them may expire while the undo walks them (a long undo near the end of the retention).
-    await ImportChangeModel.updateMany({ importId }, { $max: { expiresAt: new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS) } });
-    const total = await ImportChangeModel.countDocuments({ importId });
+    await keepChangeRecordsUntil(importId, new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS));
+    const total = await countChangeRecords(importId);
     if (!(await setJobStatus(job._id, 'running', { startedAt: job.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
   }
   let checkpoint = job.checkpointRow ?? 0;
@@ -67,7 +65,8 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
   let replaying = job.status !== 'queued';
   log.info({ resumeBeforeRow: rowsBefore(checkpoint) }, 'undo running');
 
-  for await (const records of recordChunks(importId, checkpoint, options.chunkSize)) {
+  // One sorted read of the records for the whole undo, last row first, a chunk at a time.
+  for await (const records of changeRecordChunksLastRowFirst(importId, rowsBefore(checkpoint), options.chunkSize)) {
     const interrupted = options.interruption();
     if (interrupted) return interrupted;
     const lowestRow = records[records.length - 1].row;
@@ -84,14 +83,12 @@ export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): 
       return 'finished';
     }
   }
-  const finished = await ImportJobModel.findById(job._id, { counts: 1 }).lean();
-  const withProblems = (finished?.counts?.failed ?? 0) + (finished?.counts?.conflicts ?? 0) > 0;
+  const counts = await findImportCounts(job._id);
+  const withProblems = (counts?.failed ?? 0) + (counts?.conflicts ?? 0) > 0;
   await setJobStatus(job._id, withProblems ? 'completed_with_errors' : 'completed', { finishedAt: new Date() });
-  log.info({ counts: finished?.counts }, 'undo finished');
+  log.info({ counts }, 'undo finished');
   return 'finished';
 }
-
-type ChunkRecord = StoredRecord & { _id: ObjectId; userId: ObjectId; importId: ObjectId };
 
 /**
  * An undo walks the records last row first, the import's writes in reverse: a value one row took
@@ -106,39 +103,12 @@ function rowsBefore(checkpoint: number): number {
   return checkpoint < 0 ? -checkpoint : Number.MAX_SAFE_INTEGER;
 }
 
-/**
- * The import's records before the checkpoint, last row first, a chunk at a time, from one
- * cursor: one sorted read for the whole undo rather than a query per chunk that would find its
- * place in the records again each time.
- */
-async function* recordChunks(importId: ObjectId, checkpoint: number, chunkSize: number): AsyncGenerator<ChunkRecord[]> {
-  const cursor = ImportChangeModel.find({ importId, row: { $lt: rowsBefore(checkpoint) } })
-    .select('+passwordHashes')
-    .sort({ row: -1 })
-    .lean()
-    .cursor({ batchSize: chunkSize });
-  let chunk: ChunkRecord[] = [];
-  try {
-    for await (const record of cursor) {
-      chunk.push(record as unknown as ChunkRecord);
-      if (chunk.length < chunkSize) continue;
-      yield chunk;
-      chunk = [];
-    }
-    if (chunk.length > 0) yield chunk;
-  } finally {
-    await cursor.close();
-  }
-}
-
-async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
+async function undoChunk(records: UndoneChangeRecord[], undoId: ObjectId) {
   const userIds = records.map((record) => record.userId);
   const markedRemoved = new Set(records.filter((record) => record.removedBy).map((record) => record.row));
   for (let round = 1; ; round++) {
     const directory = await loadUndoDirectory();
-    const found = (await UserModel.collection
-      .find({ _id: { $in: userIds } }, { projection: { email: 1, firstName: 1, lastName: 1, externalId: 1, groupIds: 1, roles: 1, customFields: 1, passwordHash: 1, updatedAt: 1 } })
-      .toArray()) as StoredUser[];
+    const found = await findUndoUsers(userIds);
     const users = new Map(found.map((user) => [String(user._id), user]));
     const decided: { record: (typeof records)[number]; user: StoredUser | undefined; decision: UndoDecision }[] = records.map((record) => {
       const user = users.get(String(record.userId));
@@ -171,10 +141,10 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
     if (operations.length === 0) return settle(decided);
     if (removals.length > 0) {
       // Before the delete: a replay that finds the user gone knows this undo removed it.
-      await ImportChangeModel.updateMany({ _id: { $in: removals.map((entry) => entry.record._id) } }, { $set: { removedBy: undoId } });
+      await markRecordsRemoved(removals.map((entry) => entry.record._id), undoId);
       for (const entry of removals) markedRemoved.add(entry.record.row);
     }
-    const { matched, deleted, refused } = await writeUsers(operations);
+    const { matched, deleted, refused } = await writeUndoUsers(operations);
     await dropDeletedSinceWrite(userIds, operations.flatMap((operation) => ('updateOne' in operation ? [operation.updateOne.update as Document] : [])));
     for (const operation of refused) {
       const entry = decided[writers[operation]];
@@ -187,25 +157,6 @@ async function undoChunk(records: ChunkRecord[], undoId: ObjectId) {
   }
 }
 
-const DUPLICATE_KEY = 11000;
-
-/**
- * One unordered bulk write. The only refusal an undo's write can meet is an external ID put back
- * that another user has taken since (the unique index): that user's write is reported, not
- * retried, and decided the same way on a replay.
- */
-async function writeUsers(operations: AnyBulkWriteOperation[]): Promise<{ matched: number; deleted: number; refused: number[] }> {
-  try {
-    const result = await UserModel.collection.bulkWrite(operations, { ordered: false });
-    return { matched: result.matchedCount, deleted: result.deletedCount, refused: [] };
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
-    return { matched: error.result.matchedCount, deleted: error.result.deletedCount, refused: writeErrors.map((writeError) => writeError.index) };
-  }
-}
-
 /** A restore MongoDB refused wrote nothing: every field it would have put back is reported. */
 function refusedRestore(decision: UndoDecision, user: StoredUser | undefined, directory: UndoDirectory): UndoDecision {
   if (decision.outcome !== 'restored' && decision.outcome !== 'conflict') return decision;
@@ -215,7 +166,7 @@ function refusedRestore(decision: UndoDecision, user: StoredUser | undefined, di
 }
 
 /** The chunk's counts and problems, once every write its decisions asked for has landed. */
-async function settle(decided: { record: StoredRecord & { userId: ObjectId }; decision: UndoDecision }[]) {
+async function settle(decided: { record: UndoneChangeRecord; decision: UndoDecision }[]) {
   const counts: UndoChunkCounts = { processed: decided.length, restored: 0, removed: 0, conflicts: 0, failed: 0 };
   const problems: { row: number; username: string; problems: UndoProblem[] }[] = [];
   const removed: ObjectId[] = [];

@@ -5,7 +5,7 @@ import { checkImportFile } from './importFileCheck';
 import { checkWorkbookFile, refuseCompoundFile } from './workbookFileCheck';
 import { containerOf } from '../csv/fileSniffing';
 import { deleteUpload, uploadByteRanges } from '../data/uploadStore';
-import { ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
+import { createImportJob, type ImportJobDocument } from '../data/importJobStore';
 import { parseImportSettings } from '../rules/importSettings';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 
@@ -43,7 +43,7 @@ export async function importUpload(upload: UploadedFile, requestedBy: string, en
   try {
     const run = await prepare();
     const checked = await checkUpload(upload, await listCustomFields());
-    job = (await ImportJobModel.create({ fileName: upload.fileName, fileId: upload.fileId, fileSize: upload.size, ...checked, ...run, requestedBy })).toObject() as ImportJobDocument;
+    job = await createImportJob({ fileName: upload.fileName, fileId: upload.fileId, fileSize: upload.size, ...checked, ...run, requestedBy });
   } catch (error) {
     await deleteUpload(upload.fileId);
     throw error;

@@ -1,8 +1,9 @@
 import { ObjectId, type Document } from 'mongodb';
-import { CustomFieldModel } from '../data/customFieldModel';
+import { existingCustomFieldKeys } from '../data/customFieldStore';
 import { loadDirectorySnapshot } from '../data/directorySnapshot';
-import { GroupModel } from '../data/groupModel';
-import { UserModel } from '../data/userModel';
+import { existingGroupIds } from '../data/groupStore';
+import type { StoredUser } from '../data/userStore';
+import { pullGroupsFromUsers, unsetCustomFieldsOfUsers } from '../data/userWrites';
 import type { FieldValue } from '../rules/changeRecords';
 import type { UndoContext, UndoDecision, UserNow } from '../rules/undoDecision';
 
@@ -30,12 +31,6 @@ export async function loadUndoDirectory(): Promise<UndoDirectory> {
 
 export function undoContext(directory: UndoDirectory): Omit<UndoContext, 'removedByUndo'> {
   return { groupExists: (name) => directory.idByName.has(name), customFieldExists: (key) => directory.customFieldKeys.has(key) };
-}
-
-export interface StoredUser extends Document {
-  _id: ObjectId;
-  groupIds?: ObjectId[];
-  updatedAt?: Date;
 }
 
 /**
@@ -94,16 +89,11 @@ export async function dropDeletedSinceWrite(userIds: ObjectId[], writes: Documen
     for (const path of Object.keys(update.$set ?? {})) if (path.startsWith('customFields.')) keys.add(path.slice('customFields.'.length));
   }
   if (groupIds.size === 0 && keys.size === 0) return;
-  const [groups, fields] = await Promise.all([
-    GroupModel.find({ _id: { $in: [...groupIds.values()] } }, { _id: 1 }).lean(),
-    CustomFieldModel.find({ key: { $in: [...keys] } }, { key: 1 }).lean(),
-  ]);
-  const stillThere = new Set(groups.map((group) => String(group._id)));
+  const [stillThere, keptKeys] = await Promise.all([existingGroupIds([...groupIds.values()]), existingCustomFieldKeys([...keys])]);
   const goneGroups = [...groupIds].filter(([id]) => !stillThere.has(id)).map(([, id]) => id);
-  const keptKeys = new Set(fields.map((field) => field.key));
   const goneKeys = [...keys].filter((key) => !keptKeys.has(key));
-  if (goneGroups.length > 0) await UserModel.collection.updateMany({ _id: { $in: userIds }, groupIds: { $in: goneGroups } }, { $pull: { groupIds: { $in: goneGroups } } } as Document);
-  if (goneKeys.length > 0) await UserModel.collection.updateMany({ _id: { $in: userIds } }, { $unset: Object.fromEntries(goneKeys.map((key) => [`customFields.${key}`, ''])) });
+  if (goneGroups.length > 0) await pullGroupsFromUsers(userIds, goneGroups);
+  if (goneKeys.length > 0) await unsetCustomFieldsOfUsers(userIds, goneKeys);
 }
 
 function listOf(value: FieldValue): string[] {

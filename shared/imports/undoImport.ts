@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import { conflict } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
-import { ImportChangeModel } from '../data/importChangeModel';
-import { FINAL_STATUSES, ImportJobModel, storedUploadOf, type ImportJobDocument } from '../data/importJobModel';
+import { countChangeRecords } from '../data/importChangeStore';
+import { FINAL_STATUSES } from '../rules/importStatuses';
+import { claimUndo, createImportJob, findImportStatus, storedUploadOf, type ImportJobDocument } from '../data/importJobStore';
 import { toImportJobView, type ImportJobView } from '../rules/importJobView';
 import { getImportJob } from './importJobs';
 
@@ -26,18 +27,17 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
     throw conflict('import_not_finished', `This import is still ${source.status}. Wait for it to end (or cancel it), then undo it.`);
   }
   await requireEveryChangeRecorded(source);
-  const previous = source.undoneBy ? await ImportJobModel.findById(source.undoneBy, { status: 1 }).lean() : null;
+  const previous = source.undoneBy ? await findImportStatus(source.undoneBy) : null;
   if (source.undoneBy && previous && !['failed', 'cancelled'].includes(previous.status)) {
     const state = FINAL_STATUSES.includes(previous.status) ? 'has already been undone' : 'is being undone';
     throw conflict('already_undone', `This import ${state} (undo ${String(source.undoneBy)}); an import is undone once. Open that undo to see its results.`, { undoneBy: String(source.undoneBy) });
   }
 
   const undoId = new Types.ObjectId();
-  const claimed = await ImportJobModel.updateOne({ _id: source._id, undoneBy: source.undoneBy ?? null }, { $set: { undoneBy: undoId } });
-  if (claimed.modifiedCount !== 1) {
+  if (!(await claimUndo(source._id, source.undoneBy ?? null, undoId))) {
     throw conflict('already_undone', 'Another undo of this import was started a moment ago; an import is undone once. Reload the import to see it.');
   }
-  const job = (await ImportJobModel.create({
+  const job = await createImportJob({
     _id: undoId,
     kind: 'undo',
     undoOf: source._id,
@@ -45,7 +45,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
     // What the import ran with, as the undo's page shows it; the undo itself sends nothing.
     settings: { ...source.settings, sendInvitations: false, dryRun: false },
     requestedBy,
-  })).toObject() as ImportJobDocument;
+  });
   await enqueueImport(String(job._id));
   return toImportJobView(job, new Date());
 }
@@ -58,7 +58,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
 export async function requireEveryChangeRecorded(source: Pick<ImportJobDocument, '_id' | 'counts'>): Promise<void> {
   const changed = (source.counts?.created ?? 0) + (source.counts?.updated ?? 0);
   if (changed === 0) return;
-  const recorded = await ImportChangeModel.countDocuments({ importId: source._id });
+  const recorded = await countChangeRecords(source._id);
   if (recorded >= changed) return;
   const lost = recorded === 0
     ? 'What this import changed is no longer recorded (change records are kept for CHANGE_RETENTION_DAYS days, and imports run before this version recorded nothing)'

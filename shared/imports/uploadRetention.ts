@@ -10,8 +10,17 @@ import {
   uploadIdsWithChunks,
 } from '../data/uploadStore';
 import { AppError } from '../platform/appError';
-import { FINAL_STATUSES, ImportJobModel, type ImportJobDocument } from '../data/importJobModel';
-import { ImportRowErrorModel } from '../data/importRowErrorModel';
+import { FINAL_STATUSES } from '../rules/importStatuses';
+import {
+  findImportsOfUploads,
+  markUploadDeleted,
+  otherImportOfUpload,
+  unmarkUploadDeleted,
+  uploadIdsInUse,
+  type ImportJobDocument,
+  type ImportOfUpload,
+} from '../data/importJobStore';
+import { deleteRowErrorsOf } from '../data/failedRows';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -76,7 +85,7 @@ async function sweepAbandonedUploads(cutoff: Date, result: SweepUploadsResult): 
   }
   for (let after: ObjectId | undefined; ;) {
     const ids = await storedUploadIds({ ...range, after }, BATCH);
-    const claimed = ids.length > 0 ? new Set((await ImportJobModel.distinct('fileId', { fileId: { $in: ids } })).map(String)) : new Set<string>();
+    const claimed = ids.length > 0 ? await uploadIdsInUse(ids) : new Set<string>();
     for (const id of ids) if (!claimed.has(String(id)) && (await eraseUpload(id))) result.orphanFiles += 1;
     if (ids.length < BATCH) break;
     after = ids[ids.length - 1];
@@ -84,8 +93,6 @@ async function sweepAbandonedUploads(cutoff: Date, result: SweepUploadsResult): 
   // Moved only once everything below it is done: a sweep that dies half-way is simply redone.
   await markAbandonedUploadsSweptBefore(uploadIdAt(cutoff));
 }
-
-type JudgedJob = Pick<ImportJobDocument, '_id' | 'fileId' | 'status' | 'finishedAt' | 'updatedAt'>;
 
 /**
  * A file is shared by an import and its retries, so it goes only when all of them have ended
@@ -96,9 +103,7 @@ async function sweepExpiredUploads(cutoff: Date, orphanCutoff: Date, now: Date, 
   const before = uploadIdAt(new Date(cutoff.getTime() + 1000));
   for (let after: ObjectId | undefined; ;) {
     const ids = await storedUploadIds({ after, before }, BATCH);
-    const jobs = ids.length > 0
-      ? await ImportJobModel.find({ fileId: { $in: ids } }, { fileId: 1, status: 1, finishedAt: 1, updatedAt: 1 }).lean<JudgedJob[]>()
-      : [];
+    const jobs = ids.length > 0 ? await findImportsOfUploads(ids) : [];
     for (const id of ids) {
       const sharing = jobs.filter((job) => job.fileId.equals(id));
       if (sharing.length === 0) {
@@ -113,7 +118,7 @@ async function sweepExpiredUploads(cutoff: Date, orphanCutoff: Date, now: Date, 
   }
 }
 
-function endedBefore(job: JudgedJob, cutoff: Date): boolean {
+function endedBefore(job: ImportOfUpload, cutoff: Date): boolean {
   return FINAL_STATUSES.includes(job.status) && (job.finishedAt ?? job.updatedAt) < cutoff;
 }
 
@@ -123,15 +128,15 @@ function endedBefore(job: JudgedJob, cutoff: Date): boolean {
  * always sees the other and no retry is queued on a file being deleted. The file document
  * goes last, so a sweep stopped half-way is finished by the next one.
  */
-async function expireUpload(fileId: ObjectId, judged: JudgedJob[], now: Date): Promise<boolean> {
+async function expireUpload(fileId: ObjectId, judged: ImportOfUpload[], now: Date): Promise<boolean> {
   const importIds = judged.map((job) => job._id);
-  await ImportJobModel.updateMany({ fileId, fileDeletedAt: null }, { $set: { fileDeletedAt: now } });
-  if (await ImportJobModel.exists({ fileId, _id: { $nin: importIds } })) {
-    await ImportJobModel.updateMany({ fileId, fileDeletedAt: now }, { $set: { fileDeletedAt: null } });
+  await markUploadDeleted(fileId, now);
+  if (await otherImportOfUpload(fileId, importIds)) {
+    await unmarkUploadDeleted(fileId, now);
     return false;
   }
   // Failed rows are copies of the file's cells: the same personal data.
-  await ImportRowErrorModel.deleteMany({ importId: { $in: importIds } });
+  await deleteRowErrorsOf(importIds);
   return eraseUpload(fileId);
 }
 

@@ -3,7 +3,7 @@ import { EncodingEvidence } from '../csv/encodingEvidence';
 import { logger } from '../platform/logger';
 import { UsernameHashCollector } from '../rules/duplicateUsernames';
 import { readDataRows, type ImportFile } from './importFileRows';
-import { ImportJobModel } from '../data/importJobModel';
+import { recordEncoding } from '../data/importJobStore';
 import type { RowBinder } from '../rules/rowBinder';
 
 export interface Validation {
@@ -37,7 +37,7 @@ export async function validationPass(importId: Types.ObjectId, file: ImportFile,
   const encoding = evidence.decide();
   if (encoding === file.encoding) return { ...read, file };
   logger.info({ importId: String(importId), from: file.encoding, to: encoding }, 'the whole file shows another encoding than its head: reading it again');
-  await ImportJobModel.updateOne({ _id: importId }, { $set: { encoding } });
+  await recordEncoding(importId, encoding);
   const again = await readRows({ ...file, encoding }, binder, options);
   return typeof again === 'string' ? again : { ...again, file: { ...file, encoding } };
 }

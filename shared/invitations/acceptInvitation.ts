@@ -1,8 +1,9 @@
 import { AppError, invalidInput } from '../platform/appError';
 import { hashPassword } from '../directory/passwordHashing';
 import { passwordProblem } from '../rules/passwordPolicy';
-import { UserModel } from '../data/userModel';
-import { InvitationModel } from '../data/invitationModel';
+import { findInvitedUser } from '../data/userStore';
+import { setUserPassword } from '../data/userWrites';
+import { claimInvitationLink, findInvitationByTokenHash, isSupersededLink } from '../data/invitationStore';
 import { hashInvitationToken } from './invitationToken';
 
 export type LinkProblem = 'unknown' | 'used' | 'expired' | 'revoked' | 'superseded';
@@ -18,12 +19,12 @@ export const LINK_PROBLEMS: Record<LinkProblem, string> = {
 
 export async function inspectInvitationLink(token: string): Promise<InvitationLinkState> {
   const tokenHash = hashInvitationToken(token);
-  const invitation = await InvitationModel.findOne({ tokenHash }).lean();
-  if (!invitation) return { usable: false, reason: (await InvitationModel.exists({ supersededTokenHashes: tokenHash })) ? 'superseded' : 'unknown' };
+  const invitation = await findInvitationByTokenHash(tokenHash);
+  if (!invitation) return { usable: false, reason: (await isSupersededLink(tokenHash)) ? 'superseded' : 'unknown' };
   if (invitation.revokedAt) return { usable: false, reason: 'revoked' };
   if (invitation.tokenUsedAt) return { usable: false, reason: 'used' };
   if (!invitation.tokenExpiresAt || invitation.tokenExpiresAt <= new Date()) return { usable: false, reason: 'expired' };
-  const user = await UserModel.findById(invitation.userId, { username: 1 }).lean();
+  const user = await findInvitedUser(invitation.userId);
   return user ? { usable: true, username: user.username } : { usable: false, reason: 'unknown' };
 }
 
@@ -38,17 +39,12 @@ export async function acceptInvitation(token: string, password: unknown): Promis
   const passwordHash = await hashPassword(password);
 
   const now = new Date();
-  const claimed = await InvitationModel.findOneAndUpdate(
-    { tokenHash: hashInvitationToken(token), tokenUsedAt: null, tokenExpiresAt: { $gt: now }, revokedAt: null },
-    { $set: { tokenUsedAt: now } },
-    { projection: { userId: 1 } },
-  ).lean();
+  const claimed = await claimInvitationLink(hashInvitationToken(token), now);
   if (!claimed) {
     const state = await inspectInvitationLink(token);
     const reason = state.usable ? 'used' : state.reason;
     throw new AppError(reason === 'unknown' ? 'not_found' : 'gone', `invitation_${reason}`, LINK_PROBLEMS[reason]);
   }
-  const written = await UserModel.updateOne({ _id: claimed.userId }, { $set: { passwordHash } });
   // The user was removed (an undo) between the claim and this write: no account has the password.
-  if (written.matchedCount === 0) throw new AppError('gone', 'invitation_revoked', LINK_PROBLEMS.revoked);
+  if (!(await setUserPassword(claimed.userId, passwordHash))) throw new AppError('gone', 'invitation_revoked', LINK_PROBLEMS.revoked);
 }

@@ -1,6 +1,5 @@
-import { Types, mongo } from 'mongoose';
 import { importInvitationJobs, type EnqueueInvitations } from '../queues/queues';
-import { InvitationModel } from '../data/invitationModel';
+import { createQueuedInvitations } from '../data/invitationStore';
 
 /**
  * Invites the users an import created: first one invitation record per user, then their queue
@@ -13,24 +12,6 @@ import { InvitationModel } from '../data/invitationModel';
  */
 export async function queueImportInvitations(enqueueInvitations: EnqueueInvitations, importId: string, userIds: string[]): Promise<void> {
   if (userIds.length === 0) return;
-  const now = new Date();
-  const fresh = { status: 'queued', version: 1, importId: new Types.ObjectId(importId), attempts: 0, createdAt: now, updatedAt: now };
-  try {
-    await InvitationModel.bulkWrite(
-      userIds.map((userId) => ({
-        updateOne: { filter: { userId: new Types.ObjectId(userId) }, update: { $setOnInsert: fresh }, upsert: true, timestamps: false },
-      })),
-      { ordered: false },
-    );
-  } catch (error) {
-    // Two writers inserting the same user's record at once: the record exists, which is the point.
-    if (!onlyDuplicateKeys(error)) throw error;
-  }
+  await createQueuedInvitations(importId, userIds, new Date());
   await enqueueInvitations(importInvitationJobs(importId, userIds));
-}
-
-function onlyDuplicateKeys(error: unknown): boolean {
-  if (!(error instanceof mongo.MongoBulkWriteError)) return false;
-  const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-  return failures.length > 0 && failures.every((failure) => failure.code === 11000);
 }

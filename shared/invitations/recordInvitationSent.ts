@@ -1,6 +1,13 @@
 import type { Types } from 'mongoose';
-import { ImportJobModel } from '../data/importJobModel';
-import { InvitationModel } from '../data/invitationModel';
+import { addInvited, raiseInvitedCount } from '../data/importJobStore';
+import {
+  clearInvitedCountPending,
+  clearPendingInvitedCounts,
+  countSentInvitations,
+  importsWithPendingInvitedCounts,
+  invitationsInFlight,
+  markInvitationSent,
+} from '../data/invitationStore';
 
 interface SentInvitation {
   _id: Types.ObjectId;
@@ -13,18 +20,9 @@ interface SentInvitation {
  * mail a user ever gets adds one to its import's `invited` count.
  */
 export async function recordInvitationSent(invitation: SentInvitation, version: number, messageId: string): Promise<void> {
-  const sent = { status: 'sent' as const, sentAt: new Date(), messageId, lastError: null };
-  const unsent = { _id: invitation._id, version, status: 'queued' as const };
   const importId = invitation.importId ?? null;
-  const first = await InvitationModel.updateOne(
-    { ...unsent, sentAt: null },
-    { $set: importId ? { ...sent, invitedCountPending: true } : sent },
-  );
-  if (first.modifiedCount === 0) {
-    await InvitationModel.updateOne(unsent, { $set: sent });
-    return;
-  }
-  if (importId) await countInvited(invitation._id, importId);
+  const first = await markInvitationSent(invitation._id, version, messageId, importId);
+  if (first && importId) await countInvited(invitation._id, importId);
 }
 
 /**
@@ -32,8 +30,8 @@ export async function recordInvitationSent(invitation: SentInvitation, version: 
  * no transaction to join them: the mark carries `invitedCountPending` until the count is raised.
  */
 async function countInvited(invitationId: Types.ObjectId, importId: Types.ObjectId): Promise<void> {
-  await ImportJobModel.updateOne({ _id: importId }, { $inc: { 'counts.invited': 1 } });
-  await InvitationModel.updateOne({ _id: invitationId }, { $unset: { invitedCountPending: 1 } }, { timestamps: false });
+  await addInvited(importId);
+  await clearInvitedCountPending(invitationId);
 }
 
 /**
@@ -43,19 +41,14 @@ async function countInvited(invitationId: Types.ObjectId, importId: Types.Object
  * is the whole truth. `$max`, because the stored count is never above it.
  */
 export async function settlePendingInvitedCounts(olderThan: Date): Promise<number> {
-  const stale = { invitedCountPending: true, updatedAt: { $lte: olderThan } };
-  const importIds = (await InvitationModel.distinct('importId', stale)) as Array<Types.ObjectId | null>;
+  const importIds = await importsWithPendingInvitedCounts(olderThan);
   let settled = 0;
   for (const importId of importIds) {
     if (!importId) continue;
-    const busy = await InvitationModel.exists({
-      importId,
-      $or: [{ status: 'queued' }, { invitedCountPending: true, updatedAt: { $gt: olderThan } }],
-    });
-    if (busy) continue;
-    const invited = await InvitationModel.countDocuments({ importId, sentAt: { $ne: null } });
-    await ImportJobModel.updateOne({ _id: importId }, { $max: { 'counts.invited': invited } });
-    await InvitationModel.updateMany({ ...stale, importId }, { $unset: { invitedCountPending: 1 } }, { timestamps: false });
+    if (await invitationsInFlight(importId, olderThan)) continue;
+    const invited = await countSentInvitations(importId);
+    await raiseInvitedCount(importId, invited);
+    await clearPendingInvitedCounts(importId, olderThan);
     settled += 1;
   }
   return settled;

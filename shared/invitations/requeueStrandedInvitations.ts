@@ -1,18 +1,11 @@
-import type { Types } from 'mongoose';
 import { logger } from '../platform/logger';
 import type { InvitationJob, RequeueInvitationJobs } from '../queues/queues';
-import { InvitationModel } from '../data/invitationModel';
+import { readQueuedInvitations, type QueuedInvitation } from '../data/invitationStore';
 import { settlePendingInvitedCounts } from './recordInvitationSent';
 
 const BATCH_SIZE = 1000;
 /** Left alone for this long: an invitation being queued right now has its job added a moment later. */
 const DEFAULT_OLDER_THAN_MS = 60_000;
-
-interface QueuedInvitation {
-  userId: Types.ObjectId;
-  importId?: Types.ObjectId | null;
-  version?: number | null;
-}
 
 /**
  * Puts back on the queue the invitations whose record says `queued` but whose job for the current
@@ -26,12 +19,9 @@ interface QueuedInvitation {
  */
 export async function requeueStrandedInvitations(requeueInvitationJobs: RequeueInvitationJobs, options: { olderThanMs?: number } = {}): Promise<number> {
   const olderThan = new Date(Date.now() - (options.olderThanMs ?? DEFAULT_OLDER_THAN_MS));
-  const cursor = InvitationModel.find({ status: 'queued', updatedAt: { $lte: olderThan } }, { userId: 1, importId: 1, version: 1 })
-    .lean<QueuedInvitation>()
-    .cursor({ batchSize: BATCH_SIZE });
   let requeued = 0;
   let batch: QueuedInvitation[] = [];
-  for await (const invitation of cursor) {
+  for await (const invitation of readQueuedInvitations(olderThan, BATCH_SIZE)) {
     batch.push(invitation);
     if (batch.length < BATCH_SIZE) continue;
     requeued += await requeueInvitationJobs(batch.map(currentVersionJob));

@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import { AppError, conflict } from '../platform/appError';
-import { UserModel } from '../data/userModel';
+import { findNamedUserById, findNamedUserByUsernameKey, findNamedUsersByEmail, type NamedUser } from '../data/userStore';
 import { invitationResendJob, type EnqueueInvitations } from '../queues/queues';
-import { InvitationModel } from '../data/invitationModel';
+import { queueNextInvitationVersion } from '../data/invitationStore';
 import { usernameKey } from '../rules/rowDecision';
 
 /**
@@ -14,28 +14,22 @@ import { usernameKey } from '../rules/rowDecision';
  */
 export async function resendInvitation(user: string, enqueueInvitations: EnqueueInvitations): Promise<{ userId: string; username: string; email: string; status: 'queued' }> {
   const found = await userNamed(user);
-  const invitation = await InvitationModel.findOneAndUpdate(
-    { userId: found._id },
-    { $inc: { version: 1 }, $set: { status: 'queued', lastError: null } },
-    { upsert: true, returnDocument: 'after', projection: { version: 1 } },
-  ).lean();
+  const version = await queueNextInvitationVersion(found._id);
   const userId = String(found._id);
-  // An upsert with `new` always returns the document.
-  await enqueueInvitations([invitationResendJob(userId, invitation!.version)]);
+  await enqueueInvitations([invitationResendJob(userId, version)]);
   return { userId, username: found.username, email: found.email, status: 'queued' };
 }
 
 /** A user by id, by username (any case), or by e-mail address when exactly one user has it. */
-async function userNamed(name: string): Promise<{ _id: Types.ObjectId; username: string; email: string }> {
-  const projection = { username: 1, email: 1 };
+async function userNamed(name: string): Promise<NamedUser> {
   const trimmed = name.trim();
   if (Types.ObjectId.isValid(trimmed) && /^[0-9a-f]{24}$/i.test(trimmed)) {
-    const byId = await UserModel.findById(trimmed, projection).lean();
+    const byId = await findNamedUserById(trimmed);
     if (byId) return byId;
   }
-  const byUsername = await UserModel.findOne({ usernameKey: usernameKey(trimmed) }, projection).lean();
+  const byUsername = await findNamedUserByUsernameKey(usernameKey(trimmed));
   if (byUsername) return byUsername;
-  const byEmail = await UserModel.find({ email: trimmed }, projection).limit(3).lean();
+  const byEmail = await findNamedUsersByEmail(trimmed, 3);
   if (byEmail.length === 1) return byEmail[0];
   if (byEmail.length > 1) {
     const some = byEmail.map((user) => `"${user.username}"`).join(', ');

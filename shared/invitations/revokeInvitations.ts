@@ -1,5 +1,5 @@
 import type { ObjectId } from 'mongodb';
-import { InvitationModel } from '../data/invitationModel';
+import { revokeInvitationsOfUsers } from '../data/invitationStore';
 
 /**
  * The invitations of users that were removed (an undo of the import that created them) stop
@@ -8,5 +8,5 @@ import { InvitationModel } from '../data/invitationModel';
  */
 export async function revokeInvitationsOf(userIds: ObjectId[], now: Date): Promise<void> {
   if (userIds.length === 0) return;
-  await InvitationModel.updateMany({ userId: { $in: userIds }, revokedAt: null }, { $set: { revokedAt: now } });
+  await revokeInvitationsOfUsers(userIds, now);
 }

@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import type { Config } from '../platform/config';
-import { UserModel } from '../data/userModel';
+import { findUserToInvite } from '../data/userStore';
 import type { InvitationJobPayload } from '../queues/queues';
-import { InvitationModel, type InvitationDocument } from '../data/invitationModel';
+import { failInvitation, findInvitationToSend, recordSendAttempt, recordSendFailure, type InvitationRecord } from '../data/invitationStore';
 import { buildInvitationMail, invitationMessageId } from '../rules/invitationMail';
 import { deriveInvitationToken, hashInvitationToken } from './invitationToken';
 import { describeSmtpFailure, isPermanentSmtpFailure, type MailTransport } from './mailTransport';
@@ -22,10 +22,7 @@ export interface SendContext {
 
 export const USER_GONE = 'the user no longer exists';
 
-/** Links of earlier versions a record remembers, so they can say they were replaced. */
-const SUPERSEDED_LINKS_KEPT = 10;
-
-type Invitation = Pick<InvitationDocument, '_id' | 'importId' | 'version' | 'status' | 'tokenVersion' | 'tokenHash' | 'tokenExpiresAt' | 'tokenUsedAt'>;
+type Invitation = Pick<InvitationRecord, '_id' | 'importId' | 'version' | 'status' | 'tokenVersion' | 'tokenHash' | 'tokenExpiresAt' | 'tokenUsedAt'>;
 
 /**
  * Sends one version of a user's invitation. Every attempt at a version sends the same mail (same
@@ -39,10 +36,10 @@ export async function sendInvitation(payload: InvitationJobPayload, { config, tr
   const stale = staleness(invitation, version);
   if (stale) return { kind: 'skipped', why: stale };
 
-  const user = await UserModel.findById(invitation.userId, { username: 1, email: 1, firstName: 1 }).lean();
+  const user = await findUserToInvite(invitation.userId);
   if (!user) {
     // Failed rather than left queued, which the recovery sweep would re-queue for ever.
-    await InvitationModel.updateOne({ _id: invitation._id, version, status: 'queued' }, { $set: { status: 'failed', lastError: USER_GONE } });
+    await failInvitation(invitation._id, version, USER_GONE);
     return { kind: 'skipped', why: USER_GONE };
   }
 
@@ -63,10 +60,7 @@ export async function sendInvitation(payload: InvitationJobPayload, { config, tr
   } catch (error) {
     const permanent = isPermanentSmtpFailure(error);
     const message = describeSmtpFailure(error);
-    await InvitationModel.updateOne(
-      { _id: invitation._id, version, status: 'queued' },
-      { $set: { lastError: message, status: permanent || isLastAttempt ? 'failed' : 'queued' } },
-    );
+    await recordSendFailure(invitation._id, version, message, permanent || isLastAttempt ? 'failed' : 'queued');
     return { kind: 'failed', permanent, error: message };
   }
   // Straight after the relay's OK: a crash before this write sends the same mail again on replay.
@@ -76,15 +70,7 @@ export async function sendInvitation(payload: InvitationJobPayload, { config, tr
 
 /** The record the job is for. Jobs queued before records came first (or had versions) get theirs now. */
 async function loadInvitation(payload: InvitationJobPayload, version: number) {
-  const userId = new Types.ObjectId(payload.userId);
-  const found = await InvitationModel.findOne({ userId }).lean();
-  if (found && found.version != null) return found;
-  await InvitationModel.updateOne(
-    found ? { _id: found._id, version: null } : { userId },
-    found ? { $set: { version: 1 } } : { $setOnInsert: { status: 'queued', version, importId: payload.importId ? new Types.ObjectId(payload.importId) : null } },
-    { upsert: !found },
-  );
-  return (await InvitationModel.findOne({ userId }).lean()) as NonNullable<typeof found>;
+  return findInvitationToSend(new Types.ObjectId(payload.userId), version, payload.importId);
 }
 
 function staleness(invitation: Invitation, version: number): string | undefined {
@@ -118,18 +104,13 @@ async function fixLink(invitation: Invitation, version: number, email: string, {
 
   // The link of an earlier version stops working now; kept by its hash, it can still say why.
   const superseded = install && invitation.tokenHash && invitation.tokenHash !== tokenHash ? invitation.tokenHash : undefined;
-  const updated = await InvitationModel.findOneAndUpdate(
-    // The link state read above must still hold: of two racing attempts, one installs the link.
-    { _id: invitation._id, version, status: 'queued', tokenVersion: invitation.tokenVersion ?? null, tokenExpiresAt: invitation.tokenExpiresAt ?? null },
-    {
-      $inc: { attempts: 1 },
-      $set: install
-        ? { email, tokenVersion: version, tokenHash, tokenExpiresAt: new Date(now.getTime() + invitations.ttlMs), tokenUsedAt: null }
-        : { email },
-      ...(superseded && { $push: { supersededTokenHashes: { $each: [superseded], $slice: -SUPERSEDED_LINKS_KEPT } } }),
-    },
-    { returnDocument: 'after', projection: { tokenExpiresAt: 1, tokenUsedAt: 1 } },
-  ).lean();
+  // The link state read above must still hold: of two racing attempts, one installs the link.
+  const updated = await recordSendAttempt(
+    invitation,
+    version,
+    install ? { email, tokenVersion: version, tokenHash, tokenExpiresAt: new Date(now.getTime() + invitations.ttlMs), tokenUsedAt: null } : { email },
+    superseded,
+  );
   if (!updated?.tokenExpiresAt) return undefined;
   return { token, expiresAt: updated.tokenExpiresAt, used: Boolean(updated.tokenUsedAt) };
 }

@@ -4,7 +4,7 @@
  * a plan describes, and what a refused write means to the admin. One row's own rules are the
  * rowDecision tests'.
  */
-import { MAX_ROUNDS, WRITE_CONFLICT, addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, writeRefusalProblem, type ChunkContext, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from './chunkPlan';
+import { MAX_ROUNDS, addOutcome, emptyOutcome, passwordChecks, planChunk, settleWrites, writeRefusalProblem, type ChunkContext, type ChunkRow, type FoundUser, type FoundUsers, type UserWrite, type WriteRefusal } from './chunkPlan';
 import { rowProblem } from './failureCauses';
 import type { RowCells } from './rowDecision';
 import { DEFAULT_ROLES, GROUPS, foundUser } from './rowDecision.fixtures';
@@ -204,8 +204,8 @@ describe('the passwords worth verifying', () => {
 });
 
 describe('refused writes', () => {
-  const DUPLICATE_USERNAME: WriteRefusal = { code: 11000, errmsg: 'E11000 duplicate key error collection: app.users index: usernameKey_unique dup key: { usernameKey: "bob" }' };
-  const DUPLICATE_EXTERNAL_ID: WriteRefusal = { code: 11000, errmsg: 'E11000 duplicate key error collection: app.users index: externalId_unique dup key: { externalId: "EXT-9" }' };
+  const DUPLICATE_USERNAME: WriteRefusal = { reason: 'duplicate_key', errmsg: 'E11000 duplicate key error collection: app.users index: usernameKey_unique dup key: { usernameKey: "bob" }' };
+  const DUPLICATE_EXTERNAL_ID: WriteRefusal = { reason: 'duplicate_key', errmsg: 'E11000 duplicate key error collection: app.users index: externalId_unique dup key: { externalId: "EXT-9" }' };
   const plan = planChunk([row(2, newUser('bob')), row(3, { firstName: 'Annie' })], found([ANN]), context());
   const [insert, update] = plan.writes;
 
@@ -217,13 +217,13 @@ describe('refused writes', () => {
   });
 
   test.each(Array.from({ length: MAX_ROUNDS - 1 }, (_, index) => index + 1))('an update whose user changed after the query read it is decided again after round %i, uncounted', (round) => {
-    const settled = settleWrites(plan.writes, new Map([[1, { code: WRITE_CONFLICT, errmsg: 'the user changed after the chunk read it' }]]), round);
+    const settled = settleWrites(plan.writes, new Map([[1, { reason: 'write_conflict', errmsg: 'the user changed after the chunk read it' }]]), round);
     expect(settled.again).toEqual([update.row]);
     expect(counts(settled)).toEqual({ created: 1, updated: 0, unchanged: 0, failed: 0 });
   });
 
   test('an update whose user keeps changing fails in the last round, saying to retry the row', () => {
-    const settled = settleWrites([update], new Map([[0, { code: WRITE_CONFLICT, errmsg: '' }]]), MAX_ROUNDS);
+    const settled = settleWrites([update], new Map([[0, { reason: 'write_conflict', errmsg: '' }]]), MAX_ROUNDS);
     expect(settled.outcome.failures[0].problems).toEqual([{ causes: ['changed_meanwhile'], message: expect.stringMatching(/kept being changed by someone else .*Retry this row\.$/) }]);
   });
 
@@ -236,7 +236,7 @@ describe('refused writes', () => {
   test.each<[string, UserWrite, WriteRefusal, number, string, string]>([
     ['an insert whose user is still taken in the last round', insert, DUPLICATE_USERNAME, MAX_ROUNDS, 'This username was created by someone else while the import ran. Re-run this row to update that user.', 'created_meanwhile'],
     ['an update whose external ID was taken meanwhile', update, DUPLICATE_EXTERNAL_ID, 1, 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.', 'external_id_taken_meanwhile'],
-    ['a write refused for another reason', insert, { code: 121, errmsg: 'Document failed validation' }, 1, 'The database refused this row (Document failed validation). Re-run it; if it fails again, contact support.', 'write_refused'],
+    ['a write refused for another reason', insert, { errmsg: 'Document failed validation' }, 1, 'The database refused this row (Document failed validation). Re-run it; if it fails again, contact support.', 'write_refused'],
   ])('%s fails its row with the reason', (_, write, refusal, round, message, cause) => {
     const settled = settleWrites([write], new Map([[0, refusal]]), round);
     expect(settled.again).toEqual([]);
@@ -247,11 +247,11 @@ describe('refused writes', () => {
 
 describe('a refused write in the admin\'s words', () => {
   test.each<[string, WriteRefusal, string]>([
-    ['an external ID taken meanwhile', { code: 11000, errmsg: 'E11000 duplicate key error index: externalId_unique' }, 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.'],
-    ['a username taken meanwhile', { code: 11000, errmsg: 'E11000 duplicate key error index: usernameKey_unique' }, 'This username was created by someone else while the import ran. Re-run this row to update that user.'],
-    ['a duplicate key MongoDB did not describe', { code: 11000, errmsg: '' }, 'This username was created by someone else while the import ran. Re-run this row to update that user.'],
+    ['an external ID taken meanwhile', { reason: 'duplicate_key', errmsg: 'E11000 duplicate key error index: externalId_unique' }, 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.'],
+    ['a username taken meanwhile', { reason: 'duplicate_key', errmsg: 'E11000 duplicate key error index: usernameKey_unique' }, 'This username was created by someone else while the import ran. Re-run this row to update that user.'],
+    ['a duplicate key MongoDB did not describe', { reason: 'duplicate_key', errmsg: '' }, 'This username was created by someone else while the import ran. Re-run this row to update that user.'],
     ['a refusal without a code or words', { errmsg: '' }, 'The database refused this row (). Re-run it; if it fails again, contact support.'],
-    ['a refusal whose words run long, cut at 200 characters', { code: 2, errmsg: 'x'.repeat(500) }, `The database refused this row (${'x'.repeat(200)}). Re-run it; if it fails again, contact support.`],
+    ['a refusal whose words run long, cut at 200 characters', { errmsg: 'x'.repeat(500) }, `The database refused this row (${'x'.repeat(200)}). Re-run it; if it fails again, contact support.`],
   ])('%s', (_, refusal, message) => {
     expect(writeRefusalProblem(refusal).message).toBe(message);
   });

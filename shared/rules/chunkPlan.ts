@@ -107,18 +107,18 @@ export interface ChunkPlan {
   replayed: number[];
 }
 
-/** Why MongoDB refused one write, in its own terms: the data layer reports, this file explains. */
+/**
+ * Why MongoDB refused one write, as the data layer read its answer (data/databaseErrors.ts
+ * writeRefusalOf): the data layer reports, this file explains. `duplicate_key`: a unique index
+ * holds the key already; `write_conflict`: the write met a concurrent one, or (an update whose
+ * condition matched nobody) its user changed since the chunk read it; none: any other refusal,
+ * which `errmsg` describes.
+ */
 export interface WriteRefusal {
-  code?: number;
+  reason?: 'duplicate_key' | 'write_conflict';
   errmsg: string;
 }
 
-const DUPLICATE_KEY = 11000;
-/**
- * MongoDB's code for a write that met a concurrent one; the data layer reports an update whose
- * user changed since the chunk read it (its condition matched nobody) with it too.
- */
-export const WRITE_CONFLICT = 112;
 /** An insert that finds its user created meanwhile is planned again this many rounds in all before the row fails. */
 export const MAX_ROUNDS = 3;
 
@@ -207,7 +207,7 @@ export function settleWrites(writes: readonly UserWrite[], refused: ReadonlyMap<
       const counted = write.kind === 'insert' ? 'created' : 'updated';
       outcome[counted] += 1;
       if (counted === 'created') outcome.createdUserIds.push(write.userId);
-    } else if (((refusal.code === DUPLICATE_KEY && write.kind === 'insert') || refusal.code === WRITE_CONFLICT) && round < MAX_ROUNDS) {
+    } else if (((refusal.reason === 'duplicate_key' && write.kind === 'insert') || refusal.reason === 'write_conflict') && round < MAX_ROUNDS) {
       again.push(write.row);
     } else {
       fail(outcome, write.row, [writeRefusalProblem(refusal)]);
@@ -218,11 +218,11 @@ export function settleWrites(writes: readonly UserWrite[], refused: ReadonlyMap<
 
 /** A refused write in the admin's words: what happened, and what to do about it. */
 export function writeRefusalProblem(refusal: WriteRefusal): RowProblem {
-  if (refusal.code === DUPLICATE_KEY && refusal.errmsg.includes('externalId')) {
+  if (refusal.reason === 'duplicate_key' && refusal.errmsg.includes('externalId')) {
     return rowProblem('external_id_taken_meanwhile', 'Another user took this external ID while the import ran. Give this user a different external ID, or re-run this row.');
   }
-  if (refusal.code === DUPLICATE_KEY) return rowProblem('created_meanwhile', 'This username was created by someone else while the import ran. Re-run this row to update that user.');
-  if (refusal.code === WRITE_CONFLICT) {
+  if (refusal.reason === 'duplicate_key') return rowProblem('created_meanwhile', 'This username was created by someone else while the import ran. Re-run this row to update that user.');
+  if (refusal.reason === 'write_conflict') {
     return rowProblem('changed_meanwhile', 'This user kept being changed by someone else (another import, an undo) while the import wrote it, so it was left as it is. Retry this row.');
   }
   return rowProblem('write_refused', `The database refused this row (${refusal.errmsg.slice(0, 200)}). Re-run it; if it fails again, contact support.`);

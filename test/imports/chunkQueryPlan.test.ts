@@ -1,6 +1,6 @@
 import type { Document } from 'mongodb';
 import { UserModel } from '../../shared/data/userModel';
-import { chunkUsersFilter } from '../../shared/imports/applyChunk';
+import { chunkUsersFilter } from '../../shared/data/userStore';
 import { startTestService, type TestService } from '../support/testService';
 import { winningPlanStages } from '../../scripts/embedded/mongoWire/conformance/support';
 
