@@ -4,7 +4,7 @@ import type { EnqueueImport } from '../queues/queues';
 import { FINAL_STATUSES } from '../rules/importStatuses';
 import { findImportHeaders, type ImportJobDocument } from '../data/importJobStore';
 import type { Types } from 'mongoose';
-import type { ImportJobView } from '../rules/importJobView';
+import type { ImportJobView } from './importJobView';
 import { importSettingsOf } from '../rules/importSettings';
 import { importUpload, type UploadedFile } from './startImport';
 import { getImportJob, refuseUndone } from './importJobs';

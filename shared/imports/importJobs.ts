@@ -13,7 +13,7 @@ import {
   storedUploadOf,
   type ImportJobDocument,
 } from '../data/importJobStore';
-import { toImportJobView, type ImportJobView } from '../rules/importJobView';
+import { toImportJobView, type ImportJobView } from './importJobView';
 import { requireStoredUpload } from './uploadRetention';
 import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { resolveColumns } from '../rules/userColumns';

@@ -7,7 +7,7 @@ import { containerOf } from '../csv/fileSniffing';
 import { deleteUpload, uploadByteRanges } from '../data/uploadStore';
 import { createImportJob, type ImportJobDocument } from '../data/importJobStore';
 import { parseImportSettings } from '../rules/importSettings';
-import { toImportJobView, type ImportJobView } from '../rules/importJobView';
+import { toImportJobView, type ImportJobView } from './importJobView';
 
 export interface UploadedFile {
   fileId: ObjectId;

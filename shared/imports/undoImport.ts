@@ -4,7 +4,7 @@ import type { EnqueueImport } from '../queues/queues';
 import { countChangeRecords } from '../data/importChangeStore';
 import { FINAL_STATUSES } from '../rules/importStatuses';
 import { claimUndo, createImportJob, findImportStatus, storedUploadOf, type ImportJobDocument } from '../data/importJobStore';
-import { toImportJobView, type ImportJobView } from '../rules/importJobView';
+import { toImportJobView, type ImportJobView } from './importJobView';
 import { getImportJob } from './importJobs';
 
 /**

@@ -1,7 +1,7 @@
-import type { ImportJobDocument } from '../data/importJobModel';
-import { importSettingsOf, type ImportSettings } from './importSettings';
-import { FINAL_STATUSES } from './importStatuses';
-import { summariseFailureCauses, type FailureCauseSummary } from './failureCauses';
+import type { ImportJobDocument } from '../data/importJobStore';
+import { importSettingsOf, type ImportSettings } from '../rules/importSettings';
+import { FINAL_STATUSES } from '../rules/importStatuses';
+import { summariseFailureCauses, type FailureCauseSummary } from '../rules/failureCauses';
 
 /** A job as the API shows it (README, "HTTP API"). */
 export interface ImportJobView {
