@@ -16,7 +16,7 @@ function partOf(file: string): string {
   return top === 'shared' ? `shared/${folder}` : top;
 }
 
-const USE_CASES = ['shared/imports', 'shared/invitations', 'shared/directory'];
+const USE_CASES = ['shared/imports', 'shared/undo', 'shared/invitations', 'shared/directory'];
 const FILE_FORMATS = ['shared/csv', 'shared/workbook'];
 
 /** Which parts each part may not import, and why. */

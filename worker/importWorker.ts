@@ -1,20 +1,22 @@
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
-import { QUEUE_NAMES, connectRedis, enqueueInvitationsOn, queueConnection, type ImportJobPayload } from '../shared/queues/queues';
-import { queueImportInvitations } from '../shared/invitations/queueInvitations';
-import { runImport } from '../shared/imports/runImport';
+import { IMPORT_QUEUE_JOB_NAMES, QUEUE_NAMES, connectRedis, enqueueInvitationsOn, queueConnection, type ImportJobPayload, type ImportQueuePayload, type UndoJobPayload } from '../shared/queues/queues';
+import type { RunControl } from '../shared/imports/resumableRun';
 import type { Runtime } from '../shared/process/runtime';
 import { logger } from '../shared/platform/logger';
 import { startRounds } from './rounds';
 import { foreignJobs } from './foreignJobs';
+import { runImportJob } from './importJob';
+import { runUndoJob } from './undoJob';
 
 export interface ImportWorker {
-  worker: Worker<ImportJobPayload>;
+  worker: Worker<ImportQueuePayload>;
   /** Stops taking jobs, hands running ones back to the queue at their next chunk, then closes. */
   close(): Promise<void>;
 }
 
 /**
- * The queue side of imports: takes jobs off BullMQ and runs the import use case. A crashed
+ * The queue side of imports and undos: takes jobs off the imports queue and runs each by its
+ * name, `import` (worker/importJob.ts) or `undo` (worker/undoJob.ts). A crashed
  * worker's job stalls and BullMQ gives it to another worker, which resumes from the checkpoint.
  */
 export function startImportWorker(runtime: Runtime): ImportWorker {
@@ -26,23 +28,20 @@ export function startImportWorker(runtime: Runtime): ImportWorker {
   const redis = connectRedis(runtime.config.redisUrl);
   const enqueueInvitations = enqueueInvitationsOn(runtime.invitationQueue, runtime.deploymentId);
   const foreign = foreignJobs(runtime);
-  const worker = new Worker<ImportJobPayload>(
+  const worker = new Worker<ImportQueuePayload>(
     QUEUE_NAMES.imports,
     async (job, token, signal) => {
-      if (foreign.isForeign(job.data)) return foreign.handBack(job, token, 'an import queued by another deployment');
+      const isUndo = job.name === IMPORT_QUEUE_JOB_NAMES.undo;
+      if (foreign.isForeign(job.data)) return foreign.handBack(job, token, isUndo ? 'an undo queued by another deployment' : 'an import queued by another deployment');
       renewedAt.set(job.id as string, Date.now());
-      const result = await runImport(job.data.importId, {
-        chunkSize: runtime.config.importChunkSize,
-        changeRetentionMs: runtime.config.changeRetentionMs,
-        shouldYield: () => stopping,
-        signal,
-        dbRetryMs: runtime.config.importDbRetryMs,
-        inviteUsers: (importId, userIds) => queueImportInvitations(enqueueInvitations, importId, userIds),
-      }).finally(() => renewedAt.delete(job.id as string));
+      const control: RunControl = { shouldYield: () => stopping, signal, dbRetryMs: runtime.config.importDbRetryMs };
+      const result = await (isUndo ? runUndoJob(runtime, job.data as UndoJobPayload, control) : runImportJob(runtime, job.data as ImportJobPayload, control, enqueueInvitations)).finally(() =>
+        renewedAt.delete(job.id as string),
+      );
       if (result === 'not_found') {
         // Queued before jobs carried their deployment: most likely another deployment's import.
         if (!job.data.deploymentId) return foreign.handBack(job, token, "an import this deployment's MongoDB does not have");
-        throw new UnrecoverableError(`Import ${job.data.importId} is not in this deployment's database, though this deployment queued it.`);
+        throw new UnrecoverableError(`${isUndo ? 'Undo' : 'Import'} ${job.id} is not in this deployment's database, though this deployment queued it.`);
       }
       if (result === 'yielded') {
         // Shutting down mid-import: put the job back so another worker resumes it right away

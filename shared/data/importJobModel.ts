@@ -30,7 +30,7 @@ function isCsv(this: { fileFormat?: string }): boolean {
 
 const importJobSchema = new Schema(
   {
-    /** An undo walks the change records of `undoOf` instead of a file (imports/runUndo.ts). */
+    /** An undo walks the change records of `undoOf` instead of a file (undo/runUndo.ts). */
     kind: { type: String, enum: IMPORT_JOB_KINDS, default: 'import' },
     undoOf: { type: Schema.Types.ObjectId, default: null },
     /**

@@ -54,9 +54,9 @@ export async function requestCancellation(importId: ObjectId): Promise<void> {
 }
 
 /** The jobs that have not ended and were created before `createdBefore`: the candidates of recovery. */
-export async function findUnendedImportsCreatedBefore(createdBefore: Date): Promise<Pick<ImportJobDocument, '_id' | 'recoveries'>[]> {
+export async function findUnendedImportsCreatedBefore(createdBefore: Date): Promise<Pick<ImportJobDocument, '_id' | 'recoveries' | 'kind' | 'undoOf'>[]> {
   const open = IMPORT_STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
-  return ImportJobModel.find({ status: { $in: open }, createdAt: { $lte: createdBefore } }, { _id: 1, recoveries: 1 }).lean();
+  return ImportJobModel.find({ status: { $in: open }, createdAt: { $lte: createdBefore } }, { _id: 1, recoveries: 1, kind: 1, undoOf: 1 }).lean();
 }
 
 /** Counts one more time BullMQ failed the job's queue job and recovery queued it again. */

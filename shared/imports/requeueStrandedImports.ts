@@ -39,7 +39,7 @@ export async function requeueStrandedImports(queue: ImportQueueForRecovery, opti
       logger.error({ importId, why }, 'import failed: its queue job failed too often');
       continue;
     }
-    if (!(await queue.requeue(importId))) continue;
+    if (!(await queue.requeue({ id: importId, undoOf: candidate.kind === 'undo' && candidate.undoOf ? String(candidate.undoOf) : undefined }))) continue;
     if (failed) await countRecovery(candidate._id);
     requeued += 1;
     logger.warn({ importId, queueState: queueJob.state }, 'import had no live queue job: queued it again');

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ApiConfig, BaseConfig, WorkerConfig } from '../platform/config';
 import { connectMongo, disconnectMongo, ensureIndexes } from '../data/mongoConnection';
-import { connectRedis, createImportQueue, createInvitationQueue, type ImportJobPayload, type InvitationJobPayload } from '../queues/queues';
+import { connectRedis, createImportQueue, createInvitationQueue, type ImportQueuePayload, type InvitationJobPayload } from '../queues/queues';
 import { setLogLevel } from '../platform/logger';
 import { deploymentIdentity } from '../data/deploymentStore';
 
@@ -20,7 +20,7 @@ export interface Runtime<C extends BaseConfig = WorkerConfig> {
    */
   deploymentId: string;
   redis: Redis;
-  importQueue: Queue<ImportJobPayload>;
+  importQueue: Queue<ImportQueuePayload>;
   invitationQueue: Queue<InvitationJobPayload>;
   close(): Promise<void>;
 }

@@ -19,10 +19,27 @@ export interface JobOwnership {
   handedBack?: { times: number; lastAt: number };
 }
 
+/** An import's queue job (job name `import`). */
 export interface ImportJobPayload extends JobOwnership {
-  /** The import job document's id; also the BullMQ job id, so a double enqueue is a no-op. */
+  /** The import's id; also the BullMQ job id, so a double enqueue is a no-op. */
   importId: string;
 }
+
+/**
+ * An undo's queue job (job name `undo`), on the imports queue so that it shares its workers, its
+ * concurrency and its locks. Versions before it queued undos as `import` jobs whose `importId`
+ * was the undo's: the worker still runs those as undos.
+ */
+export interface UndoJobPayload extends JobOwnership {
+  /** The undo's id; also the BullMQ job id. */
+  undoId: string;
+  /** The import it takes back (informative: the undo's record says the same). */
+  undoneImportId: string;
+}
+
+/** What the imports queue carries, by job name. */
+export type ImportQueuePayload = ImportJobPayload | UndoJobPayload;
+export const IMPORT_QUEUE_JOB_NAMES = { import: 'import', undo: 'undo' } as const;
 
 export interface InvitationJobPayload extends JobOwnership {
   userId: string;
@@ -52,8 +69,8 @@ export function queueConnection(redis: Redis): ConnectionOptions {
   return redis as unknown as ConnectionOptions;
 }
 
-export function createImportQueue(redis: Redis, prefix: string): Queue<ImportJobPayload> {
-  return new Queue<ImportJobPayload>(QUEUE_NAMES.imports, {
+export function createImportQueue(redis: Redis, prefix: string): Queue<ImportQueuePayload> {
+  return new Queue<ImportQueuePayload>(QUEUE_NAMES.imports, {
     connection: queueConnection(redis),
     prefix,
     defaultJobOptions: {
@@ -107,9 +124,18 @@ export type EnqueueImport = (importId: string) => Promise<void>;
 /** Queues jobs for invitations whose records exist; the records are what survives a loss of Redis. */
 export type EnqueueInvitations = (jobs: InvitationJob[]) => Promise<void>;
 
-export function enqueueImportOn(queue: Queue<ImportJobPayload>, deploymentId: string): EnqueueImport {
+/** Queues an undo of `undoneImportId`. Its queue job id is the undo's id, so queueing it twice is a no-op. */
+export type EnqueueUndo = (undoId: string, undoneImportId: string) => Promise<void>;
+
+export function enqueueImportOn(queue: Queue<ImportQueuePayload>, deploymentId: string): EnqueueImport {
   return async (importId) => {
-    await queue.add('import', { importId, deploymentId }, { jobId: importId });
+    await queue.add(IMPORT_QUEUE_JOB_NAMES.import, { importId, deploymentId }, { jobId: importId });
+  };
+}
+
+export function enqueueUndoOn(queue: Queue<ImportQueuePayload>, deploymentId: string): EnqueueUndo {
+  return async (undoId, undoneImportId) => {
+    await queue.add(IMPORT_QUEUE_JOB_NAMES.undo, { undoId, undoneImportId, deploymentId }, { jobId: undoId });
   };
 }
 
@@ -150,7 +176,7 @@ export async function takeBackHandedBackJobs<Payload extends JobOwnership>(queue
 /** What the API may learn of a queued import's queue job: whether another deployment's worker handed it back. */
 export type QueuedImportInspection = (importId: string) => Promise<JobOwnership['handedBack'] | undefined>;
 
-export function inspectQueuedImportOn(queue: Queue<ImportJobPayload>): QueuedImportInspection {
+export function inspectQueuedImportOn(queue: Queue<ImportQueuePayload>): QueuedImportInspection {
   return async (importId) => (await queue.getJob(importId))?.data?.handedBack;
 }
 
@@ -173,14 +199,16 @@ export type ImportQueueJobState = { state: 'live' | 'completed' | 'gone' } | { s
 export interface ImportQueueForRecovery {
   stateOf(importId: string): Promise<ImportQueueJobState>;
   /**
-   * Queues the import again. A finished queue job keeps its id taken, so it is removed first, if
-   * it is still finished: false when another worker's round re-queued it a moment ago.
+   * Queues the import, or the undo (`undoOf`: the import it takes back), again. A finished queue
+   * job keeps its id taken, so it is removed first, if it is still finished: false when another
+   * worker's round re-queued it a moment ago.
    */
-  requeue(importId: string): Promise<boolean>;
+  requeue(stranded: { id: string; undoOf?: string }): Promise<boolean>;
 }
 
-export function importQueueForRecovery(queue: Queue<ImportJobPayload>, deploymentId: string): ImportQueueForRecovery {
+export function importQueueForRecovery(queue: Queue<ImportQueuePayload>, deploymentId: string): ImportQueueForRecovery {
   const enqueueImport = enqueueImportOn(queue, deploymentId);
+  const enqueueUndo = enqueueUndoOn(queue, deploymentId);
   return {
     async stateOf(importId) {
       const state = await queue.getJobState(importId);
@@ -188,11 +216,11 @@ export function importQueueForRecovery(queue: Queue<ImportJobPayload>, deploymen
       if (state === 'failed') return { state, failedReason: (await queue.getJob(importId))?.failedReason ?? 'unknown' };
       return { state: state === 'completed' ? 'completed' : 'gone' };
     },
-    async requeue(importId) {
-      const finished = await queue.getJob(importId);
+    async requeue({ id, undoOf }) {
+      const finished = await queue.getJob(id);
       if (finished && !['completed', 'failed'].includes(await finished.getState())) return false;
       await finished?.remove();
-      await enqueueImport(importId);
+      await (undoOf ? enqueueUndo(id, undoOf) : enqueueImport(id));
       return true;
     },
   };

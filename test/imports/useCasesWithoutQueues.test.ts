@@ -153,8 +153,8 @@ describe('recovering stranded imports without a queue', () => {
     return {
       requeued,
       stateOf: async (importId) => states[importId] ?? { state: 'gone' },
-      requeue: async (importId) => {
-        requeued.push(importId);
+      requeue: async ({ id, undoOf }) => {
+        requeued.push(undoOf ? `undo ${id} of ${undoOf}` : id);
         return true;
       },
     };

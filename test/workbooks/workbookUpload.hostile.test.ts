@@ -10,7 +10,7 @@ import { ImportJobModel } from '../../shared/data/importJobModel';
 import { downloadBytes, exportCsv, importCsv, importWorkbook, uploadWorkbook, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { zipArchive, zipFromRawEntries } from '../support/zipWriter';
-import { expectRefusal, expectStillServing } from './hostileKit';
+import { expectRefusal, expectStillServing } from '../hostile/hostileKit';
 
 let service: TestService;
 beforeAll(async () => {

@@ -7,8 +7,8 @@ import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpC
 import * as importJobStore from '../../shared/data/importJobStore';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { UserModel } from '../../shared/data/userModel';
-import { runImport } from '../../shared/imports/runImport';
-import { undoImport } from '../../shared/imports/undoImport';
+import { runUndo } from '../../shared/undo/runUndo';
+import { undoImport } from '../../shared/undo/undoImport';
 import { createGroups, errorsCsv, exportCsv, importCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 
@@ -37,7 +37,7 @@ async function undoWithChangeBetweenChunks(importId: string, between: () => Prom
     return verdict;
   });
   const started = await undoImport(importId, 'admin', async () => undefined);
-  await runImport(started.id, { chunkSize: 1, changeRetentionMs: 60_000, shouldYield: () => false, dbRetryMs: 1000 });
+  await runUndo(started.id, { chunkSize: 1, shouldYield: () => false, dbRetryMs: 1000 });
   return (await service.asAdmin().get(`/api/imports/${started.id}`)).body;
 }
 

@@ -5,8 +5,8 @@
  */
 import { ImportChangeModel } from '../../shared/data/importChangeModel';
 import { UserModel } from '../../shared/data/userModel';
-import { runImport } from '../../shared/imports/runImport';
-import { undoImport } from '../../shared/imports/undoImport';
+import { runUndo } from '../../shared/undo/runUndo';
+import { undoImport } from '../../shared/undo/undoImport';
 import { importCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 
@@ -45,7 +45,7 @@ describe('undo of an import whose change records expired', () => {
     const imported = await importedTwice('late');
     const started = await undoImport(imported.id, 'admin', async () => undefined);
     await ImportChangeModel.deleteOne({ importId: imported.id, row: 3 });
-    await runImport(started.id, { chunkSize: 10, changeRetentionMs: 60_000, shouldYield: () => false, dbRetryMs: 1000 });
+    await runUndo(started.id, { chunkSize: 10, shouldYield: () => false, dbRetryMs: 1000 });
 
     const undo = (await service.asAdmin().get(`/api/imports/${started.id}`)).body;
     expect(undo).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/^1 of the 3 users this import changed are no longer recorded/), counts: { restored: 0 } });

@@ -18,8 +18,8 @@ import {
   userWorkbook,
   workbookWithTypedCells,
   zipBomb,
-} from './workbookFiles';
-import { readZipEntries } from './zipWriter';
+} from '../support/workbookFiles';
+import { readZipEntries } from '../support/zipWriter';
 
 const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 

@@ -1,21 +1,21 @@
 import { Types } from 'mongoose';
 import { conflict } from '../platform/appError';
-import type { EnqueueImport } from '../queues/queues';
+import type { EnqueueUndo } from '../queues/queues';
 import { countChangeRecords } from '../data/importChangeStore';
 import { FINAL_STATUSES } from '../rules/importStatuses';
 import { claimUndo, createImportJob, findImportStatus, storedUploadOf, type ImportJobDocument } from '../data/importJobStore';
-import { toImportJobView, type ImportJobView } from './importJobView';
-import { getImportJob } from './importJobs';
+import { toImportJobView, type ImportJobView } from '../imports/importJobView';
+import { getImportJob } from '../imports/importJobs';
 
 /**
- * Starts the undo of an import: a job of kind `undo` on the import queue (imports/runUndo.ts).
+ * Starts the undo of an import: an undo record, and its `undo` job on the imports queue (undo/runUndo.ts).
  * Only a real import that has ended can be undone, and only once: the import's `undoneBy` is
  * claimed by one conditional update before the undo job exists, so of two requests one gets 409,
  * and a crash between the two leaves a claim on no job, which the next request may take over.
  * An undo that failed or was cancelled may be taken over too: a new undo finds what the first
  * one put back already back, and counts it again.
  */
-export async function undoImport(id: string, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportJobView> {
+export async function undoImport(id: string, requestedBy: string, enqueueUndo: EnqueueUndo): Promise<ImportJobView> {
   const source = await getImportJob(id);
   if (source.kind === 'undo') {
     throw conflict('undo_of_undo', `This job is an undo, and an undo cannot be undone, nor the import it took back run again (import ${String(source.undoOf)}). To apply its changes again, an admin uploads its file again.`);
@@ -46,7 +46,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueImport:
     settings: { ...source.settings, sendInvitations: false, dryRun: false },
     requestedBy,
   });
-  await enqueueImport(String(job._id));
+  await enqueueUndo(String(undoId), String(source._id));
   return toImportJobView(job, new Date());
 }
 

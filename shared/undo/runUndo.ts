@@ -2,23 +2,19 @@ import { ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
 import { logger } from '../platform/logger';
 import { AppError } from '../platform/appError';
 import { requireEveryChangeRecorded } from './undoImport';
+import { interruption, outageStopped, runResumably, type AttemptProgress, type RunControl, type RunResult } from '../imports/resumableRun';
+import { FINAL_STATUSES } from '../rules/importStatuses';
 import { changeRecordChunksLastRowFirst, countChangeRecords, keepChangeRecordsUntil, markRecordsRemoved, type UndoneChangeRecord } from '../data/importChangeStore';
 import { findUndoUsers, type StoredUser } from '../data/userStore';
 import { writeUndoUsers } from '../data/userWrites';
-import { commitUndoChunk, findImportCounts, findImportToUndo, setJobStatus, type ImportJobDocument, type UndoChunkCounts } from '../data/importJobStore';
+import { commitUndoChunk, findImportCounts, findImportJob, findImportToUndo, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
 import { recordUndoProblems } from '../data/failedRows';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
 import { decideUndo, notPutBack, type UndoDecision, type UndoProblem } from '../rules/undoDecision';
 import { dropDeletedSinceWrite, loadUndoDirectory, restoreUpdate, undoContext, userNow, type UndoDirectory } from './undoDirectory';
 
-export type UndoInterruption = 'yielded' | 'lost';
-
-export interface RunUndoOptions {
+export interface RunUndoOptions extends RunControl {
   chunkSize: number;
-  /** Why the undo must stop before the next chunk (shutting down, job lost), if it must. */
-  interruption: () => UndoInterruption | undefined;
-  /** Called once a chunk is committed, with the checkpoint as stored (see rowsBefore). */
-  onCommitted: (checkpointRow: number) => void;
 }
 
 /** Rounds of reading and writing a chunk's users before giving up on users that keep changing. */
@@ -27,8 +23,22 @@ const MAX_ROUNDS = 5;
 const RECORDS_KEPT_WHILE_UNDOING_MS = 7 * 24 * 3600 * 1000;
 
 /**
- * The undo job: the change records of the import it takes back, last row first, in chunks read
- * from one cursor. For each chunk: one query for its users, the decisions
+ * The undo use case: runs the undo `undoId` to its end through MongoDB outages, as an import
+ * runs (imports/resumableRun.ts), each attempt from its checkpoint.
+ */
+export async function runUndo(undoId: string, options: RunUndoOptions): Promise<RunResult> {
+  return runResumably(undoId, options, {
+    what: 'undo',
+    attempt: (progress) => undoAttempt(undoId, options, progress),
+    describeOutage: (error, outageMs) =>
+      // A new undo of the same import finds what this one put back already back.
+      `${outageStopped(error, outageMs, 'undo')} What it put back stays put back. Undo the import again once the database is back: it goes on where this one stopped.`,
+  });
+}
+
+/**
+ * One attempt of the undo: the change records of the import it takes back, last row first, in
+ * chunks read from one cursor. For each chunk: one query for its users, the decisions
  * (rules/undoDecision.ts), one bulk write, then the problems and the counts committed with the
  * checkpoint, as an import's chunk is. A chunk written but not committed is replayed, and counted as the first time:
  * - a field this undo put back now holds its value before, which the decision reads as
@@ -38,54 +48,61 @@ const RECORDS_KEPT_WHILE_UNDOING_MS = 7 * 24 * 3600 * 1000;
  * Every user write is conditional on the user's `updatedAt` as read: a user changed between the
  * read and the write (an invitation accepted, another import) is read and decided again.
  */
-export async function runUndo(job: ImportJobDocument, options: RunUndoOptions): Promise<'finished' | UndoInterruption> {
-  const log = logger.child({ importId: String(job._id), undoOf: String(job.undoOf) });
-  const source = await findImportToUndo(job.undoOf);
-  if (!source || !source.undoneBy?.equals(job._id)) {
-    await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
+async function undoAttempt(undoId: string, options: RunUndoOptions, progress: AttemptProgress): Promise<RunResult> {
+  const undo = await findImportJob(undoId);
+  if (!undo) return 'not_found';
+  if (FINAL_STATUSES.includes(undo.status)) return 'finished';
+  progress.startsFrom(undo.checkpointRow ?? 0);
+  if (undo.cancelRequested) {
+    await setJobStatus(undo._id, 'cancelled', { finishedAt: new Date() });
     return 'finished';
   }
-  const importId = source._id;
-  if (job.status === 'queued') {
+  const log = logger.child({ importId: undoId, undoOf: String(undo.undoOf) });
+  const undone = await findImportToUndo(undo.undoOf);
+  if (!undone || !undone.undoneBy?.equals(undo._id)) {
+    await setJobStatus(undo._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
+    return 'finished';
+  }
+  if (undo.status === 'queued') {
     try {
       // Records may have expired between the request and now: then nothing is undone at all.
-      await requireEveryChangeRecorded(source);
+      await requireEveryChangeRecorded(undone);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await setJobStatus(job._id, 'failed', { finishedAt: new Date(), failureReason: error.message });
+      await setJobStatus(undo._id, 'failed', { finishedAt: new Date(), failureReason: error.message });
       return 'finished';
     }
     // None of them may expire while the undo walks them (a long undo near the end of the retention).
-    await keepChangeRecordsUntil(importId, new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS));
-    const total = await countChangeRecords(importId);
-    if (!(await setJobStatus(job._id, 'running', { startedAt: job.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
+    await keepChangeRecordsUntil(undone._id, new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS));
+    const total = await countChangeRecords(undone._id);
+    if (!(await setJobStatus(undo._id, 'running', { startedAt: undo.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
   }
-  let checkpoint = job.checkpointRow ?? 0;
+  let checkpoint = undo.checkpointRow ?? 0;
   // The first chunk of a resumed attempt may have been written by an interrupted one.
-  let replaying = job.status !== 'queued';
+  let replaying = undo.status !== 'queued';
   log.info({ resumeBeforeRow: rowsBefore(checkpoint) }, 'undo running');
 
   // One sorted read of the records for the whole undo, last row first, a chunk at a time.
-  for await (const records of changeRecordChunksLastRowFirst(importId, rowsBefore(checkpoint), options.chunkSize)) {
-    const interrupted = options.interruption();
+  for await (const records of changeRecordChunksLastRowFirst(undone._id, rowsBefore(checkpoint), options.chunkSize)) {
+    const interrupted = interruption(options);
     if (interrupted) return interrupted;
     const lowestRow = records[records.length - 1].row;
     const toCheckpoint = -lowestRow;
-    const { counts, problems } = await undoChunk(records, job._id);
-    await recordUndoProblems(job._id, problems, replaying ? { afterRow: lowestRow - 1, toRow: rowsBefore(checkpoint) - 1 } : undefined);
+    const { counts, problems } = await undoChunk(records, undo._id);
+    await recordUndoProblems(undo._id, problems, replaying ? { afterRow: lowestRow - 1, toRow: rowsBefore(checkpoint) - 1 } : undefined);
     replaying = false;
-    const verdict = await commitUndoChunk(job._id, checkpoint, toCheckpoint, counts);
+    const verdict = await commitUndoChunk(undo._id, checkpoint, toCheckpoint, counts);
     if (verdict === 'lost') return 'lost';
     checkpoint = toCheckpoint;
-    options.onCommitted(toCheckpoint);
+    progress.committed(toCheckpoint);
     if (verdict === 'cancel') {
-      await setJobStatus(job._id, 'cancelled', { finishedAt: new Date() });
+      await setJobStatus(undo._id, 'cancelled', { finishedAt: new Date() });
       return 'finished';
     }
   }
-  const counts = await findImportCounts(job._id);
+  const counts = await findImportCounts(undo._id);
   const withProblems = (counts?.failed ?? 0) + (counts?.conflicts ?? 0) > 0;
-  await setJobStatus(job._id, withProblems ? 'completed_with_errors' : 'completed', { finishedAt: new Date() });
+  await setJobStatus(undo._id, withProblems ? 'completed_with_errors' : 'completed', { finishedAt: new Date() });
   log.info({ counts }, 'undo finished');
   return 'finished';
 }

@@ -6,8 +6,8 @@ import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../scr
 import { ImportChangeModel } from '../../shared/data/importChangeModel';
 import { ImportJobModel, type ImportJobDocument } from '../../shared/data/importJobModel';
 import { UserModel } from '../../shared/data/userModel';
-import { runImport } from '../../shared/imports/runImport';
-import { undoImport } from '../../shared/imports/undoImport';
+import { runUndo } from '../../shared/undo/runUndo';
+import { undoImport } from '../../shared/undo/undoImport';
 import { createGroups, errorsCsv, exportCsv, importCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 
@@ -197,7 +197,7 @@ describe('an undo replayed after its writes landed', () => {
     const exportBefore = await exportCsv(service);
     // Started without a queue, so this test runs it, twice, in this process.
     const started = await undoImport(imported.id, 'admin', async () => undefined);
-    const run = () => runImport(started.id, { chunkSize: 1, changeRetentionMs: 60_000, shouldYield: () => false, dbRetryMs: 1000 });
+    const run = () => runUndo(started.id, { chunkSize: 1, shouldYield: () => false, dbRetryMs: 1000 });
     await run();
     const first = (await service.asAdmin().get(`/api/imports/${started.id}`)).body;
     expect(first.counts).toMatchObject({ total: 4, processed: 4, restored: 1, removed: 2, conflicts: 1, failed: 0 });
