@@ -18,10 +18,11 @@ const LOCK = { WORKER_LOCK_SECONDS: '2', IMPORT_CHUNK_SIZE: '1000', LOG_LEVEL: '
 
 let service: TestService;
 let events: QueueEvents;
+let redis: ReturnType<typeof connectRedis>;
 const stalled: string[] = [];
 beforeAll(async () => {
   service = await startTestService({ IMPORT_CHUNK_SIZE: '1000' });
-  const redis = connectRedis(service.config.redisUrl);
+  redis = connectRedis(service.config.redisUrl);
   events = new QueueEvents(QUEUE_NAMES.imports, { connection: queueConnection(redis), prefix: service.config.queuePrefix });
   events.on('stalled', ({ jobId }) => stalled.push(jobId));
   await events.waitUntilReady();
@@ -29,6 +30,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopServiceProcesses();
   await events.close();
+  // BullMQ leaves a connection it was handed open: this one kept jest's worker process alive.
+  redis.disconnect();
   await service.stop();
 });
 
