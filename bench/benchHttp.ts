@@ -5,11 +5,11 @@ export function withDatabase(uri: string, db: string): string {
   return url.toString();
 }
 
-/** fetch with the bench's admin key that throws on any answer but 2xx. */
+/** fetch with the bench's admin key that throws on any answer but 2xx and the statuses in `alsoAccept`. */
 export function apiClient(base: string, key: string) {
-  return async (route: string, init: RequestInit = {}): Promise<Response> => {
+  return async (route: string, init: RequestInit = {}, alsoAccept: number[] = []): Promise<Response> => {
     const response = await fetch(base + route, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key}` } });
-    if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${route} answered ${response.status}: ${await response.text()}`);
+    if (!response.ok && !alsoAccept.includes(response.status)) throw new Error(`${init.method ?? 'GET'} ${route} answered ${response.status}: ${await response.text()}`);
     return response;
   };
 }

@@ -195,7 +195,7 @@ export async function uploadFile(call: BenchStack['call'], bytes: Buffer, name: 
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) form.append(key, value);
     form.append('file', new Blob([bytes], { type }), name);
-    const response = await call('/api/imports', { method: 'POST', body: form });
+    const response = await call('/api/imports', { method: 'POST', body: form }, [429]);
     const job = (await response.json()) as { id: string; error?: unknown };
     if (response.status === 202) return job.id;
     if (response.status !== 429) throw new Error(`upload of ${name} answered ${response.status}: ${JSON.stringify(job)}`);

@@ -39,6 +39,10 @@ async function main() {
     await slowExportReaders(stack);
     await tinyUploads(stack);
     console.log(`peak RSS: api ${peakRssMb(stack.api)} MB, worker ${peakRssMb(worker)} MB`);
+  } catch (error) {
+    // Said before stopping: the API drains the requests still in flight before it exits.
+    console.error('the load bench stopped:', error);
+    throw error;
   } finally {
     await stack.stop();
   }

@@ -124,12 +124,18 @@ function otherRequestProblem(error: RequestReadingError): AppError {
   return new AppError('invalid_input', 'bad_request', `The request could not be read (${error.message}). Check it against /api/openapi.json.`);
 }
 
+function clientHungUp(error: unknown, req: Request): boolean {
+  return (error as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE' && req.socket.destroyed;
+}
+
 export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
   if (res.headersSent) {
     // A streamed download (an export, errors.csv) failed part-way: the status line is gone, so
     // the only honest answer left is to cut the connection, which the client sees as a failed
-    // download, not as a complete but truncated file.
-    logger.error({ err: error, method: req.method, path: req.path }, 'a streamed answer failed part-way');
+    // download, not as a complete but truncated file. A reader that hung up (a closed tab, a slow
+    // client giving up) is no failure of ours: twenty of them are not twenty errors in the log.
+    if (clientHungUp(error, req)) logger.info({ method: req.method, path: req.path }, 'the client hung up before a streamed answer ended');
+    else logger.error({ err: error, method: req.method, path: req.path }, 'a streamed answer failed part-way');
     res.destroy();
     return;
   }
