@@ -6,6 +6,7 @@
 set -uo pipefail
 runs=${1:-10}
 logs=${2:-$(mktemp -d -t suite-runs-XXXXXX)}
+mkdir -p "$logs"
 root=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 clone=$(mktemp -d -t suite-clone-XXXXXX)
 trap 'rm -rf "$clone"' EXIT
