@@ -6,7 +6,7 @@ import { AppError, invalidInput } from '../../shared/platform/appError';
 import { errorReportCsv, errorReportWorkbook } from '../../shared/imports/errorReport';
 import { WORKBOOK_CONTENT_TYPE } from '../../shared/workbook/workbookWriter';
 import { changesCsv, listImportChanges } from '../../shared/imports/importChanges';
-import { cancelImportJob, getImportJob, importReport, listImportJobs, retryImportJob, runDryRunForReal } from '../../shared/imports/importJobs';
+import { cancelImport, getImport, importReport, listImports, retryImport, runDryRunForReal } from '../../shared/imports/importActions';
 import { startImport, type UploadedFile } from '../../shared/imports/startImport';
 import { retryWithCorrections } from '../../shared/imports/correctFailedRows';
 import type { ApiRuntime } from '../../shared/process/runtime';
@@ -33,7 +33,7 @@ export function importRoutes(runtime: ApiRuntime): Router {
   });
 
   router.get('/imports', requireRole('support'), async (req, res) => {
-    res.json(await listImportJobs(req.query));
+    res.json(await listImports(req.query));
   });
 
   router.get('/imports/:id', requireRole('support'), async (req, res) => {
@@ -41,7 +41,7 @@ export function importRoutes(runtime: ApiRuntime): Router {
   });
 
   router.get('/imports/:id/errors.csv', requireRole('support'), async (req, res) => {
-    const job = await getImportJob(req.params.id as string);
+    const job = await getImport(req.params.id as string);
     // Before the CSV headers: a deleted upload is answered as a JSON error, not a broken download.
     const report = errorReportCsv(job);
     res.type('text/csv; charset=utf-8').attachment(`${baseName(job.fileName)}-errors.csv`);
@@ -49,7 +49,7 @@ export function importRoutes(runtime: ApiRuntime): Router {
   });
 
   router.get('/imports/:id/errors.xlsx', requireRole('support'), async (req, res) => {
-    const job = await getImportJob(req.params.id as string);
+    const job = await getImport(req.params.id as string);
     const report = errorReportWorkbook(job);
     res.type(WORKBOOK_CONTENT_TYPE).attachment(`${baseName(job.fileName)}-errors.xlsx`);
     await pipeline(report, res);
@@ -76,12 +76,12 @@ export function importRoutes(runtime: ApiRuntime): Router {
     const role = req.apiRole ?? 'support';
     const view = req.is('multipart/form-data')
       ? await retryWithCorrections(id, uploadedFile(req, 'Attach the corrected failed rows file (CSV or .xlsx) as the multipart field "file".'), req.body ?? {}, role, enqueueImport)
-      : await retryImportJob(id, req.body, { role, name: role }, enqueueImport);
+      : await retryImport(id, req.body, { role, name: role }, enqueueImport);
     res.status(202).location(`/api/imports/${view.id}`).json(view);
   });
 
   router.post('/imports/:id/cancel', requireRole('support'), async (req, res) => {
-    res.json(await cancelImportJob(req.params.id as string));
+    res.json(await cancelImport(req.params.id as string));
   });
 
   return router;

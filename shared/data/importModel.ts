@@ -21,17 +21,17 @@ const countsSchema = new Schema(
   { _id: false },
 );
 
-export const IMPORT_JOB_KINDS = ['import', 'undo'] as const;
+export const IMPORT_KINDS = ['import', 'undo'] as const;
 export const IMPORT_FILE_FORMATS = ['csv', 'xlsx'] as const;
 
 function isCsv(this: { fileFormat?: string }): boolean {
   return this.fileFormat !== 'xlsx';
 }
 
-const importJobSchema = new Schema(
+const importSchema = new Schema(
   {
     /** An undo walks the change records of `undoOf` instead of a file (undo/runUndo.ts). */
-    kind: { type: String, enum: IMPORT_JOB_KINDS, default: 'import' },
+    kind: { type: String, enum: IMPORT_KINDS, default: 'import' },
     undoOf: { type: Schema.Types.ObjectId, default: null },
     /**
      * On an import: the undo job taking it back. Set by the one conditional update that starts
@@ -103,22 +103,22 @@ const importJobSchema = new Schema(
   },
   { timestamps: true, versionKey: false },
 );
-importJobSchema.index({ createdAt: -1, _id: -1 }, { name: 'newest_first' });
+importSchema.index({ createdAt: -1, _id: -1 }, { name: 'newest_first' });
 // Recovery looks for imports that have not ended; retention for the uploads of old ones.
-importJobSchema.index({ status: 1 }, { name: 'status' });
-importJobSchema.index({ fileId: 1 }, { name: 'file' });
+importSchema.index({ status: 1 }, { name: 'status' });
+importSchema.index({ fileId: 1 }, { name: 'file' });
 
-export type ImportJobDocument = Omit<InferSchemaType<typeof importJobSchema>, 'failureCauses'> & {
+export type ImportRecord = Omit<InferSchemaType<typeof importSchema>, 'failureCauses'> & {
   _id: Types.ObjectId;
   createdAt: Date;
   updatedAt: Date;
   /** As lean() reads it back: plain arrays, not mongoose's document arrays. */
   failureCauses?: { shown: FailureCauseCount[]; more: number } | null;
 };
-export const ImportJobModel = model('ImportJob', importJobSchema, 'importjobs');
+export const ImportModel = model('Import', importSchema, 'importjobs');
 
 /** The stored upload a job reads, as another job on the same file (a retry, a run for real, an undo) copies it. */
-export function storedUploadOf(job: ImportJobDocument): Pick<ImportJobDocument, 'fileName' | 'fileId' | 'fileSize' | 'fileFormat' | 'encoding' | 'delimiter' | 'worksheet' | 'headers'> {
+export function storedUploadOf(job: ImportRecord): Pick<ImportRecord, 'fileName' | 'fileId' | 'fileSize' | 'fileFormat' | 'encoding' | 'delimiter' | 'worksheet' | 'headers'> {
   const { fileName, fileId, fileSize, fileFormat, encoding, delimiter, worksheet, headers } = job;
   return { fileName, fileId, fileSize, fileFormat, encoding, delimiter, worksheet, headers };
 }

@@ -3,7 +3,7 @@
 import './userModel';
 import './groupModel';
 import './customFieldModel';
-import './importJobModel';
+import './importModel';
 import './importRowErrorModel';
 import './importChangeModel';
 import './invitationModel';

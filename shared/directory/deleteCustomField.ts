@@ -1,6 +1,6 @@
 import { AppError, conflict, invalidInput } from '../platform/appError';
 import { normaliseHeader, resolveColumns, type CustomFieldColumn } from '../rules/userColumns';
-import { findUnfinishedImportHeaders } from '../data/importJobStore';
+import { findUnfinishedImportHeaders } from '../data/importStore';
 import { listCustomFields } from './customFieldDirectory';
 import { CUSTOM_FIELD_KEY_PATTERN, deleteCustomFieldDefinition, findCustomField } from '../data/customFieldStore';
 import { anyUserHasValue } from '../data/userStore';

@@ -6,9 +6,9 @@ import type { ChunkOutcome, ChunkRow, FoundUsers } from '../rules/chunkPlan';
 import { DuplicateUsernameTracker } from '../rules/duplicateUsernames';
 import type { DirectorySnapshot } from '../data/directorySnapshot';
 import { readDataRows, type ImportFile } from './importFileRows';
-import type { ImportJobDocument } from '../data/importJobStore';
+import type { ImportRecord } from '../data/importStore';
 import { importSettingsOf } from '../rules/importSettings';
-import { commitChunk, countsOf, setJobStatus } from '../data/importJobStore';
+import { commitChunk, countsOf, setImportStatus } from '../data/importStore';
 import { recordFailures } from '../data/failedRows';
 import type { RowBinder } from '../rules/rowBinder';
 import { readAhead } from '../platform/readAhead';
@@ -51,7 +51,7 @@ interface Chunk {
  * Writes and commits stay in order, one at a time, and a chunk written but not committed is what
  * a crash leaves too: the next attempt replays it and counts its writes once.
  */
-export async function applyPass(job: ImportJobDocument, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions): Promise<'completed' | 'cancelled' | Interruption> {
+export async function applyPass(job: ImportRecord, file: ImportFile, binder: RowBinder, directory: DirectorySnapshot, options: ApplyPassOptions): Promise<'completed' | 'cancelled' | Interruption> {
   const settings = importSettingsOf(job.settings);
   // The first chunk of a resumed attempt may have been applied before by an interrupted one.
   let replaying = job.status !== 'queued';
@@ -138,7 +138,7 @@ export async function applyPass(job: ImportJobDocument, file: ImportFile, binder
 }
 
 /** The chunks of the file still to apply, or the reason to stop reading. */
-async function* readChunks(job: ImportJobDocument, file: ImportFile, binder: RowBinder, options: ApplyPassOptions): AsyncGenerator<Chunk | Interruption> {
+async function* readChunks(job: ImportRecord, file: ImportFile, binder: RowBinder, options: ApplyPassOptions): AsyncGenerator<Chunk | Interruption> {
   const duplicates = new DuplicateUsernameTracker(options.repeatedHashes);
   const { corrections } = options;
   const checkpoint = job.checkpointRow ?? 0;
@@ -200,6 +200,6 @@ class InFlight<T> {
 }
 
 async function cancel(importId: ObjectId): Promise<'cancelled'> {
-  await setJobStatus(importId, 'cancelled', { finishedAt: new Date() });
+  await setImportStatus(importId, 'cancelled', { finishedAt: new Date() });
   return 'cancelled';
 }

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { AppError, conflict } from '../platform/appError';
 import type { EnqueueImport } from '../queues/queues';
 import { FINAL_STATUSES } from '../rules/importStatuses';
-import { findImportHeaders, type ImportJobDocument } from '../data/importJobStore';
+import { findImportHeaders, type ImportRecord } from '../data/importStore';
 import type { Types } from 'mongoose';
-import type { ImportJobView } from './importJobView';
+import type { ImportView } from './importView';
 import { importSettingsOf } from '../rules/importSettings';
 import { importUpload, type UploadedFile } from './startImport';
-import { getImportJob, refuseUndone } from './importJobs';
+import { getImport, refuseUndone } from './importActions';
 import { requireStoredUpload } from './uploadRetention';
 import { readFailedRows } from '../data/failedRows';
 import { FailedRowMatcher, failedRowOf, type FailedRow } from '../rules/failedRowCorrections';
@@ -29,7 +29,7 @@ export async function retryWithCorrections(
   fields: Record<string, unknown>,
   requestedBy: string,
   enqueueImport: EnqueueImport,
-): Promise<ImportJobView> {
+): Promise<ImportView> {
   return importUpload(upload, requestedBy, enqueueImport, async () => {
     const source = await correctableImport(id);
     const dryRun = parseDryRun(fields);
@@ -37,8 +37,8 @@ export async function retryWithCorrections(
   });
 }
 
-async function correctableImport(id: string): Promise<ImportJobDocument> {
-  const source = await getImportJob(id);
+async function correctableImport(id: string): Promise<ImportRecord> {
+  const source = await getImport(id);
   if (source.kind === 'undo') {
     throw conflict('undo_not_correctable', "An undo's conflicts are not rows to import: fix them by hand, or undo the import again once they are resolved.");
   }
@@ -76,7 +76,7 @@ export interface RowCorrections {
  * The failed rows of the corrected import, for one attempt at applying a corrections file: the
  * matcher remembers which rows are taken, so every attempt starts a new one from the first row.
  */
-export async function rowCorrectionsFor(job: Pick<ImportJobDocument, 'headers'> & { correctsImport: Types.ObjectId }): Promise<RowCorrections> {
+export async function rowCorrectionsFor(job: Pick<ImportRecord, 'headers'> & { correctsImport: Types.ObjectId }): Promise<RowCorrections> {
   const corrected = await findImportHeaders(job.correctsImport);
   const failedRows: FailedRow[] = [];
   // Gone (it cannot be, while its failed rows are kept): no row matches, so each fails saying so.

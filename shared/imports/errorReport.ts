@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { neutraliseFormula } from '../rules/spreadsheetSafety';
 import { UTF8_BOM, csvLines } from '../csv/csvWriting';
 import { ERROR_COLUMN, errorColumnIndex } from '../rules/userColumns';
-import type { ImportJobDocument } from '../data/importJobStore';
+import type { ImportRecord } from '../data/importStore';
 import { readRowErrors } from '../data/failedRows';
 import { requireStoredUpload } from './uploadRetention';
 import { UNDO_ERRORS_HEADER } from '../rules/undoDecision';
@@ -24,13 +24,13 @@ interface ErrorTable {
  * Refuses at once (not when first read) when the rows went with the upload, so the caller
  * can still answer with an error instead of a broken download.
  */
-export function errorReportCsv(job: ImportJobDocument): AsyncGenerator<string> {
+export function errorReportCsv(job: ImportRecord): AsyncGenerator<string> {
   requireStoredUpload(job);
   return csvOf(errorTable(job));
 }
 
 /** The same report as an Excel workbook, every cell text: fixed in Excel, it uploads as it is too. */
-export function errorReportWorkbook(job: ImportJobDocument): Readable {
+export function errorReportWorkbook(job: ImportRecord): Readable {
   requireStoredUpload(job);
   const output = new PassThrough();
   const table = errorTable(job);
@@ -46,11 +46,11 @@ async function* csvOf(table: Promise<ErrorTable>): AsyncGenerator<string> {
   for await (const rows of batches) yield csvLines(rows);
 }
 
-async function errorTable(job: ImportJobDocument): Promise<ErrorTable> {
+async function errorTable(job: ImportRecord): Promise<ErrorTable> {
   return job.kind === 'undo' ? undoErrorTable(job) : importErrorTable(job);
 }
 
-function importErrorTable(job: ImportJobDocument): ErrorTable {
+function importErrorTable(job: ImportRecord): ErrorTable {
   // An uploaded failed rows file has an Error column of its own: its failures get a new one instead.
   const earlierErrors = errorColumnIndex(job.headers);
   const columns = job.headers.map((_header, index) => index).filter((index) => index !== earlierErrors);
@@ -73,7 +73,7 @@ function neutraliseRawCell(cell: string): string {
  * An undo's rows it could not fully undo (data/failedRows.ts recordUndoProblems): one line
  * per field left as it is, naming its current value and what the undo would have written.
  */
-async function undoErrorTable(job: ImportJobDocument): Promise<ErrorTable> {
+async function undoErrorTable(job: ImportRecord): Promise<ErrorTable> {
   const labels = new Map((await listCustomFields()).map((field) => [field.key, field.label]));
   const toRows = (problem: { row: number; cells: string[]; messages: string[] }) => {
     const [username = '', ...triples] = problem.cells;
@@ -86,7 +86,7 @@ async function undoErrorTable(job: ImportJobDocument): Promise<ErrorTable> {
 }
 
 async function* errorRowBatches(
-  job: ImportJobDocument,
+  job: ImportRecord,
   toRows: (failure: { row: number; cells: string[]; messages: string[] }) => string[][],
 ): AsyncGenerator<string[][]> {
   let batch: string[][] = [];

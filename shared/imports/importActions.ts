@@ -3,17 +3,17 @@ import { AppError, conflict, invalidInput, notFound } from '../platform/appError
 import type { EnqueueImport, QueuedImportInspection } from '../queues/queues';
 import { FINAL_STATUSES } from '../rules/importStatuses';
 import {
-  createImportJob,
-  deleteImportJob,
-  findImportJob,
+  createImport,
+  deleteImport,
+  findImport,
   findImportWithUploadDeleted,
   keepFailureCauses,
-  listImportJobsNewestFirst,
+  listImportsNewestFirst,
   requestCancellation,
   storedUploadOf,
-  type ImportJobDocument,
-} from '../data/importJobStore';
-import { toImportJobView, type ImportJobView } from './importJobView';
+  type ImportRecord,
+} from '../data/importStore';
+import { toImportView, type ImportView } from './importView';
 import { requireStoredUpload } from './uploadRetention';
 import { columnsNoLongerMatch } from '../rules/columnsNoLongerMatch';
 import { resolveColumns } from '../rules/userColumns';
@@ -23,13 +23,13 @@ import { countFailureCauses } from '../data/failedRows';
 import { workerLastSeen } from '../data/deploymentStore';
 import { whyStillQueued, type QueuedWait } from '../rules/queuedImportWait';
 
-export async function getImportJob(id: string): Promise<ImportJobDocument> {
-  const job = Types.ObjectId.isValid(id) ? await findImportJob(id) : null;
+export async function getImport(id: string): Promise<ImportRecord> {
+  const job = Types.ObjectId.isValid(id) ? await findImport(id) : null;
   if (!job) throw notFound(`Import ${id}`);
   return job;
 }
 
-export type ImportReport = ImportJobView & { invitations?: InvitationSummary; waiting?: QueuedWait };
+export type ImportReport = ImportView & { invitations?: InvitationSummary; waiting?: QueuedWait };
 
 /** What a report of a queued import may ask of the queue: whether workers of other deployments handed it back. */
 export interface QueueFacts {
@@ -38,18 +38,18 @@ export interface QueueFacts {
 }
 
 /**
- * One import as its page shows it: the job; while queued, why, when no worker of this deployment
+ * One import as its page shows it: the import; while queued, why, when no worker of this deployment
  * is taking it; once ended, why its rows failed; and its invitations when the upload asked.
  */
 export async function importReport(id: string, queue?: QueueFacts): Promise<ImportReport> {
-  const job = await getImportJob(id);
+  const job = await getImport(id);
   if (FINAL_STATUSES.includes(job.status) && (job.counts?.failed ?? 0) > 0 && !job.failureCauses) {
     // Counted once, then kept on the ended import: later polls of its page read them back.
     job.failureCauses = await countFailureCauses(job._id);
     await keepFailureCauses(job._id, job.failureCauses);
   }
   const now = new Date();
-  const report: ImportReport = toImportJobView(job, now);
+  const report: ImportReport = toImportView(job, now);
   if (job.status === 'queued' && queue) {
     const waiting = await queuedWait(job, now, queue);
     if (waiting) report.waiting = waiting;
@@ -58,7 +58,7 @@ export async function importReport(id: string, queue?: QueueFacts): Promise<Impo
   return report;
 }
 
-async function queuedWait(job: ImportJobDocument, now: Date, queue: QueueFacts): Promise<QueuedWait | undefined> {
+async function queuedWait(job: ImportRecord, now: Date, queue: QueueFacts): Promise<QueuedWait | undefined> {
   const [lastSeen, handedBack] = await Promise.all([workerLastSeen('imports'), queue.inspectQueuedImport(String(job._id))]);
   return whyStillQueued({
     queuedForMs: now.getTime() - job.createdAt.getTime(),
@@ -68,8 +68,8 @@ async function queuedWait(job: ImportJobDocument, now: Date, queue: QueueFacts):
   });
 }
 
-/** Newest first, paged by an opaque cursor (the last job's id: ids grow with creation time). */
-export async function listImportJobs(query: { limit?: unknown; cursor?: unknown }): Promise<{ items: ImportJobView[]; nextCursor: string | null }> {
+/** Newest first, paged by an opaque cursor (the last import's id: ids grow with creation time). */
+export async function listImports(query: { limit?: unknown; cursor?: unknown }): Promise<{ items: ImportView[]; nextCursor: string | null }> {
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidInput('invalid_limit', 'limit must be a whole number from 1 to 100.');
   let before: Types.ObjectId | undefined;
@@ -79,20 +79,20 @@ export async function listImportJobs(query: { limit?: unknown; cursor?: unknown 
     }
     before = new Types.ObjectId(query.cursor);
   }
-  const jobs = await listImportJobsNewestFirst(before, limit + 1);
+  const jobs = await listImportsNewestFirst(before, limit + 1);
   const page = jobs.slice(0, limit);
-  return { items: page.map((job) => toImportJobView(job, new Date())), nextCursor: jobs.length > limit ? String(page[page.length - 1]._id) : null };
+  return { items: page.map((job) => toImportView(job, new Date())), nextCursor: jobs.length > limit ? String(page[page.length - 1]._id) : null };
 }
 
 /**
- * Asks a job to stop. A queued job is cancelled at once; a running one stops between chunks,
+ * Asks an import to stop. A queued job is cancelled at once; a running one stops between chunks,
  * keeping what it applied.
  */
-export async function cancelImportJob(id: string): Promise<ImportJobView> {
-  const job = await getImportJob(id);
+export async function cancelImport(id: string): Promise<ImportView> {
+  const job = await getImport(id);
   if (FINAL_STATUSES.includes(job.status)) throw conflict('import_finished', `This import has already ended (${job.status}); there is nothing to cancel.`);
   await requestCancellation(job._id);
-  return toImportJobView(await getImportJob(id), new Date());
+  return toImportView(await getImport(id), new Date());
 }
 
 /** Who asks for a run: the role decides what may be re-run, the name is recorded on the new import. */
@@ -102,14 +102,14 @@ export interface Requester {
 }
 
 /**
- * A new job on the same stored file and settings: only the rows that failed (support and
+ * A new import on the same stored file and settings: only the rows that failed (support and
  * admins), or the whole file, which applies everything again as an upload would (admins only).
  */
-export async function retryImportJob(id: string, body: unknown, requester: Requester, enqueueImport: EnqueueImport): Promise<ImportJobView> {
+export async function retryImport(id: string, body: unknown, requester: Requester, enqueueImport: EnqueueImport): Promise<ImportView> {
   const only = (body as { only?: unknown } | undefined)?.only;
   if (only !== undefined && only !== 'failed') throw invalidInput('invalid_retry', 'To re-run only the failed rows send {"only": "failed"}; send no body to re-run the whole file.');
-  const source = await getImportJob(id);
-  // A new job of the file would import it again, not take it back a second time.
+  const source = await getImport(id);
+  // A new import of the file would import it again, not take it back a second time.
   if (source.kind === 'undo') {
     throw conflict('undo_not_rerunnable', `An undo cannot be re-run: that would import its file again. To finish an undo that failed or was cancelled, undo the import again (POST /api/imports/${String(source.undoOf)}/undo).`);
   }
@@ -131,7 +131,7 @@ export async function retryImportJob(id: string, body: unknown, requester: Reque
  * An undone import is never applied again by a re-run, a retry or corrections: an admin took its
  * changes back on purpose, and whoever wants them again uploads the file again.
  */
-export function refuseUndone(source: ImportJobDocument): void {
+export function refuseUndone(source: ImportRecord): void {
   if (!source.undoneBy) return;
   throw conflict(
     'import_undone',
@@ -147,8 +147,8 @@ const DRY_RUN_DONE: readonly string[] = ['completed', 'completed_with_errors'];
  * "Run this import for real": the file a finished dry run checked, with its settings, this time
  * applied. Its preview (changes.csv) is what this run will change, unless users change meanwhile.
  */
-export async function runDryRunForReal(id: string, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportJobView> {
-  const source = await getImportJob(id);
+export async function runDryRunForReal(id: string, requestedBy: string, enqueueImport: EnqueueImport): Promise<ImportView> {
+  const source = await getImport(id);
   if (!source.settings?.dryRun) throw conflict('not_a_dry_run', 'This import was not a dry run: its changes are already applied. Use retry to run its file again.');
   if (!DRY_RUN_DONE.includes(source.status)) {
     throw conflict('dry_run_not_finished', `Only a dry run that went through every row can be run for real; this one is ${source.status}. Wait for it to end, or upload the file again.`);
@@ -158,14 +158,14 @@ export async function runDryRunForReal(id: string, requestedBy: string, enqueueI
 }
 
 async function queueRunOf(
-  source: ImportJobDocument,
-  run: { settings: ImportJobDocument['settings']; onlyFailedRows: boolean },
+  source: ImportRecord,
+  run: { settings: ImportRecord['settings']; onlyFailedRows: boolean },
   requestedBy: string,
   enqueueImport: EnqueueImport,
-): Promise<ImportJobView> {
+): Promise<ImportView> {
   const columns = resolveColumns(source.headers, await listCustomFields());
   if (!columns.ok) throw invalidInput('invalid_columns', columnsNoLongerMatch(columns.problems), { problems: columns.problems });
-  const job = await createImportJob({
+  const job = await createImport({
     ...storedUploadOf(source),
     settings: run.settings,
     retryOf: source._id,
@@ -174,13 +174,13 @@ async function queueRunOf(
     correctsImport: source.correctsImport ?? null,
     requestedBy,
   });
-  // The upload sweep marks the jobs of a file, then looks for jobs it did not judge before
+  // The upload sweep marks the imports of a file, then looks for imports it did not judge before
   // deleting it; looking for the mark after creating ours means one of us sees the other.
   const marked = await findImportWithUploadDeleted(source._id);
   if (marked) {
-    await deleteImportJob(job._id);
+    await deleteImport(job._id);
     requireStoredUpload(marked);
   }
   await enqueueImport(String(job._id));
-  return toImportJobView(job, new Date());
+  return toImportView(job, new Date());
 }

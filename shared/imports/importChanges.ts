@@ -1,12 +1,12 @@
 import type { Types } from 'mongoose';
 import { UTF8_BOM, batchLines, csvLine, csvLines } from '../csv/csvWriting';
 import { countChangedFields, findChangeRecordsAfter, readChangeRecords, type ServedChangeRecord } from '../data/importChangeStore';
-import type { ImportJobDocument } from '../data/importJobStore';
+import type { ImportRecord } from '../data/importStore';
 import { listCustomFields } from '../directory/customFieldDirectory';
 import { invalidInput } from '../platform/appError';
 import type { ChangeOutcome, FieldChange } from '../rules/changeRecords';
 import { CHANGES_HEADER, changeCells, fieldLabel, summariseFields, type CustomFieldLabels, type FieldSummary } from '../rules/changeReport';
-import { getImportJob } from './importJobs';
+import { getImport } from './importActions';
 
 /*
  * What an import (or a dry run) changed, read back from its change records: a page of them as
@@ -45,7 +45,7 @@ export async function listImportChanges(id: string, query: { limit?: unknown; cu
     afterRow = typeof query.cursor === 'string' && /^\d{1,15}$/.test(query.cursor) ? Number(query.cursor) : -1;
     if (afterRow < 1) throw invalidInput('invalid_cursor', 'cursor must be the nextCursor of a previous page; leave it out for the first page.');
   }
-  const job = await getImportJob(id);
+  const job = await getImport(id);
   const labels = await customFieldLabels();
   const records = await findChangeRecordsAfter(job._id, afterRow, limit + 1);
   const page = records.slice(0, limit);
@@ -61,8 +61,8 @@ export async function listImportChanges(id: string, query: { limit?: unknown; cu
  * the first byte, so an unknown import is answered as a JSON error, not a broken download; the
  * records then come from a cursor, a batch at a time, whatever their number.
  */
-export async function changesCsv(id: string): Promise<{ job: ImportJobDocument; lines: AsyncGenerator<string> }> {
-  const job = await getImportJob(id);
+export async function changesCsv(id: string): Promise<{ job: ImportRecord; lines: AsyncGenerator<string> }> {
+  const job = await getImport(id);
   const labels = await customFieldLabels();
   return { job, lines: reportLines(job._id, labels) };
 }

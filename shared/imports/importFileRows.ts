@@ -1,6 +1,6 @@
 import type { ObjectId } from 'mongodb';
 import { openUploadReadStream, uploadByteRanges } from '../data/uploadStore';
-import type { ImportJobDocument } from '../data/importJobStore';
+import type { ImportRecord } from '../data/importStore';
 import { isBlankCells, readCsvRecords, type CsvDelimiter, type ReadCsvOptions, type UnreadableReason } from '../csv/csvRecords';
 import type { TextEncoding } from '../csv/fileSniffing';
 import { eventLoopBreaks } from '../platform/eventLoopBreaks';
@@ -12,7 +12,7 @@ export type ImportFile =
   | { format: 'csv'; fileId: ObjectId; encoding: TextEncoding; delimiter: CsvDelimiter }
   | { format: 'xlsx'; fileId: ObjectId; worksheet: WorksheetRef };
 
-export function importFileOf(job: Pick<ImportJobDocument, 'fileId' | 'fileFormat' | 'encoding' | 'delimiter' | 'worksheet'>): ImportFile {
+export function importFileOf(job: Pick<ImportRecord, 'fileId' | 'fileFormat' | 'encoding' | 'delimiter' | 'worksheet'>): ImportFile {
   if (job.fileFormat === 'xlsx') {
     if (!job.worksheet) throw new Error(`import of workbook ${String(job.fileId)} names no worksheet`);
     return { format: 'xlsx', fileId: job.fileId, worksheet: { name: job.worksheet.name, part: job.worksheet.part } };

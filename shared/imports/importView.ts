@@ -1,23 +1,23 @@
-import type { ImportJobDocument } from '../data/importJobStore';
+import type { ImportRecord } from '../data/importStore';
 import { importSettingsOf, type ImportSettings } from '../rules/importSettings';
 import { FINAL_STATUSES } from '../rules/importStatuses';
 import { summariseFailureCauses, type FailureCauseSummary } from '../rules/failureCauses';
 
-/** A job as the API shows it (README, "HTTP API"). */
-export interface ImportJobView {
+/** An import as the API shows it (README, "HTTP API"). */
+export interface ImportView {
   id: string;
-  /** `undo`: a job taking back the import `undoOf`; its file, settings and total are that import's. */
+  /** `undo`: an import taking back the import `undoOf`; its file, settings and total are that import's. */
   kind: 'import' | 'undo';
   undoOf: string | null;
-  /** On an import: the undo job that takes (or took) it back. */
+  /** On an import: the undo that takes (or took) it back. */
   undoneBy: string | null;
-  status: ImportJobDocument['status'];
+  status: ImportRecord['status'];
   fileName: string;
   /** `xlsx`: the users came from `worksheet` of an Excel workbook; its failed rows are offered as errors.xlsx too. */
   fileFormat: 'csv' | 'xlsx';
   worksheet?: string;
   settings: ImportSettings;
-  /** `restored`, `removed` and `conflicts` are an undo job's, one per change record it walked. */
+  /** `restored`, `removed` and `conflicts` are an undo import's, one per change record it walked. */
   counts: { total: number; processed: number; created: number; updated: number; unchanged: number; failed: number; invited: number; restored?: number; removed?: number; conflicts?: number };
   progress: number;
   rowsPerSecond: number | null;
@@ -44,9 +44,9 @@ export interface ImportJobView {
   moreFailureCauses?: number;
 }
 
-export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobView {
+export function toImportView(job: ImportRecord, now: Date): ImportView {
   const undo = job.kind === 'undo';
-  const counts: ImportJobView['counts'] = {
+  const counts: ImportView['counts'] = {
     total: job.counts?.total ?? 0,
     processed: job.counts?.processed ?? 0,
     created: job.counts?.created ?? 0,
@@ -63,7 +63,7 @@ export function toImportJobView(job: ImportJobDocument, now: Date): ImportJobVie
   const elapsedSeconds = job.startedAt ? ((job.finishedAt ?? now).getTime() - job.startedAt.getTime()) / 1000 : 0;
   const rowsPerSecond = elapsedSeconds > 0 && counts.processed > 0 ? Math.round((counts.processed / elapsedSeconds) * 10) / 10 : null;
   const etaSeconds = finished ? 0 : rowsPerSecond ? Math.ceil((counts.total - counts.processed) / rowsPerSecond) : null;
-  const view: ImportJobView = {
+  const view: ImportView = {
     id: String(job._id),
     kind: undo ? 'undo' : 'import',
     undoOf: job.undoOf ? String(job.undoOf) : null,

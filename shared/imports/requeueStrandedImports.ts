@@ -1,6 +1,6 @@
 import { logger } from '../platform/logger';
 import type { ImportQueueForRecovery } from '../queues/queues';
-import { countRecovery, findUnendedImportsCreatedBefore, setJobStatus } from '../data/importJobStore';
+import { countRecovery, findUnendedImportsCreatedBefore, setImportStatus } from '../data/importStore';
 
 export interface RequeueOptions {
   /**
@@ -32,7 +32,7 @@ export async function requeueStrandedImports(queue: ImportQueueForRecovery, opti
     const recoveries = (candidate.recoveries ?? 0) + (failed ? 1 : 0);
     if (queueJob.state === 'failed' && recoveries > maxRecoveries) {
       const why = queueJob.failedReason;
-      await setJobStatus(candidate._id, 'failed', {
+      await setImportStatus(candidate._id, 'failed', {
         finishedAt: new Date(),
         failureReason: `The import stopped its worker ${maxRecoveries} times (last: ${why.slice(0, 200)}). Contact support with this import's id; a retry starts it again.`,
       });

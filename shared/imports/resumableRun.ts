@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { logger } from '../platform/logger';
-import { noteRetrying, setJobStatus } from '../data/importJobStore';
+import { noteRetrying, setImportStatus } from '../data/importStore';
 import { describeUnavailability, isDatabaseUnavailable } from '../data/databaseErrors';
 import { OutageClock } from './outageClock';
 
@@ -64,14 +64,14 @@ export async function runResumably<R extends string>(id: string, control: RunCon
       const objectId = new Types.ObjectId(id);
       if (!isDatabaseUnavailable(error)) {
         log.error({ err: error }, `${run.what} failed`);
-        await setJobStatus(objectId, 'failed', { finishedAt: new Date(), failureReason: describeFailure(error) });
+        await setImportStatus(objectId, 'failed', { finishedAt: new Date(), failureReason: describeFailure(error) });
         return 'finished';
       }
       const next = outage.nextWait();
       if (!next) {
         log.error({ err: error, outageMs: outage.outageMs() }, `${run.what} failed: the database stayed unavailable`);
         // If even this write fails, the queue job fails and recovery puts the run back later.
-        await setJobStatus(objectId, 'failed', { finishedAt: new Date(), failureReason: run.describeOutage(error, outage.outageMs(), checkpointRow) });
+        await setImportStatus(objectId, 'failed', { finishedAt: new Date(), failureReason: run.describeOutage(error, outage.outageMs(), checkpointRow) });
         return 'finished';
       }
       const reason = describeUnavailability(error);

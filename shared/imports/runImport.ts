@@ -7,7 +7,7 @@ import { importFileOf } from './importFileRows';
 import { FINAL_STATUSES } from '../rules/importStatuses';
 import { failedRowNumbers } from '../data/failedRows';
 import { rowCorrectionsFor } from './correctFailedRows';
-import { findImportCounts, findImportJob, setJobStatus } from '../data/importJobStore';
+import { findImportCounts, findImport, setImportStatus } from '../data/importStore';
 import { interruption, outageStopped, runResumably, type AttemptProgress, type RunControl, type RunResult } from './resumableRun';
 import { createRowBinder } from '../rules/rowBinder';
 import { validationPass, type Validation } from './validationPass';
@@ -47,13 +47,13 @@ export async function runImport(importId: string, options: RunImportOptions): Pr
 }
 
 async function runAttempt(importId: string, options: RunImportOptions, memo: { validation?: Validation }, progress: AttemptProgress): Promise<RunImportResult> {
-  const job = await findImportJob(importId);
+  const job = await findImport(importId);
   if (!job) return 'not_found';
   if (job.kind === 'undo') return 'undo';
   if (FINAL_STATUSES.includes(job.status)) return 'finished';
   progress.startsFrom(job.checkpointRow ?? 0);
   if (job.cancelRequested) {
-    await setJobStatus(job._id, 'cancelled', { finishedAt: new Date() });
+    await setImportStatus(job._id, 'cancelled', { finishedAt: new Date() });
     return 'finished';
   }
   const log = logger.child({ importId });
@@ -62,14 +62,14 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: { v
   const onlyRows = job.onlyFailedRows && job.retryOf ? await failedRowNumbers(job.retryOf) : undefined;
   const corrections = job.correctsImport ? await rowCorrectionsFor({ headers: job.headers, correctsImport: job.correctsImport }) : undefined;
 
-  if (job.status === 'queued') await setJobStatus(job._id, 'validating', { startedAt: job.startedAt ?? new Date() });
+  if (job.status === 'queued') await setImportStatus(job._id, 'validating', { startedAt: job.startedAt ?? new Date() });
   if (!memo.validation) {
     const validation = await validationPass(job._id, importFileOf(job), binder, { onlyRows, interruption: () => interruption(options) });
     if (typeof validation === 'string') return validation;
     memo.validation = validation;
   }
   const { total, repeatedHashes, file } = memo.validation;
-  if (!(await setJobStatus(job._id, 'running', { 'counts.total': total }))) return 'finished';
+  if (!(await setImportStatus(job._id, 'running', { 'counts.total': total }))) return 'finished';
   log.info({ total, resumeAfterRow: job.checkpointRow }, 'import running');
 
   const result = await applyPass(job, file, binder, directory, {
@@ -83,7 +83,7 @@ async function runAttempt(importId: string, options: RunImportOptions, memo: { v
   if (result !== 'completed') return result === 'cancelled' ? 'finished' : result;
   const counts = await findImportCounts(job._id);
   const status = (counts?.failed ?? 0) > 0 ? 'completed_with_errors' : 'completed';
-  await setJobStatus(job._id, status, { finishedAt: new Date() });
+  await setImportStatus(job._id, status, { finishedAt: new Date() });
   log.info({ status, counts }, 'import finished');
   return 'finished';
 }

@@ -5,9 +5,9 @@ import { checkImportFile } from './importFileCheck';
 import { checkWorkbookFile, refuseCompoundFile } from './workbookFileCheck';
 import { containerOf } from '../csv/fileSniffing';
 import { deleteUpload, uploadByteRanges } from '../data/uploadStore';
-import { createImportJob, type ImportJobDocument } from '../data/importJobStore';
+import { createImport, type ImportRecord } from '../data/importStore';
 import { parseImportSettings } from '../rules/importSettings';
-import { toImportJobView, type ImportJobView } from './importJobView';
+import { toImportView, type ImportView } from './importView';
 
 export interface UploadedFile {
   fileId: ObjectId;
@@ -26,30 +26,30 @@ export async function startImport(
   fields: Record<string, unknown>,
   requestedBy: string,
   enqueueImport: EnqueueImport,
-): Promise<ImportJobView> {
+): Promise<ImportView> {
   return importUpload(upload, requestedBy, enqueueImport, async () => ({ settings: parseImportSettings(fields) }));
 }
 
 /** What an import of an upload runs with, besides the file: its settings, and for a retry whose. */
-export type UploadRun = Pick<ImportJobDocument, 'settings'> & Partial<Pick<ImportJobDocument, 'retryOf' | 'correctsImport'>>;
+export type UploadRun = Pick<ImportRecord, 'settings'> & Partial<Pick<ImportRecord, 'retryOf' | 'correctsImport'>>;
 
 /**
  * Every upload's way in (a new file, corrected failed rows): `prepare` decides what the import
  * runs with (or refuses), the door check reads the file, the import is recorded and queued.
  * Whatever is refused, the stored upload is deleted again.
  */
-export async function importUpload(upload: UploadedFile, requestedBy: string, enqueueImport: EnqueueImport, prepare: () => Promise<UploadRun>): Promise<ImportJobView> {
-  let job: ImportJobDocument;
+export async function importUpload(upload: UploadedFile, requestedBy: string, enqueueImport: EnqueueImport, prepare: () => Promise<UploadRun>): Promise<ImportView> {
+  let job: ImportRecord;
   try {
     const run = await prepare();
     const checked = await checkUpload(upload, await listCustomFields());
-    job = await createImportJob({ fileName: upload.fileName, fileId: upload.fileId, fileSize: upload.size, ...checked, ...run, requestedBy });
+    job = await createImport({ fileName: upload.fileName, fileId: upload.fileId, fileSize: upload.size, ...checked, ...run, requestedBy });
   } catch (error) {
     await deleteUpload(upload.fileId);
     throw error;
   }
   await enqueueImport(String(job._id));
-  return toImportJobView(job, new Date());
+  return toImportView(job, new Date());
 }
 
 /** The door check for what the upload is: a workbook is read from the store, a CSV judged on its head. */

@@ -17,9 +17,9 @@ import {
   otherImportOfUpload,
   unmarkUploadDeleted,
   uploadIdsInUse,
-  type ImportJobDocument,
+  type ImportRecord,
   type ImportOfUpload,
-} from '../data/importJobStore';
+} from '../data/importStore';
 import { deleteRowErrorsOf } from '../data/failedRows';
 
 const HOUR_MS = 3_600_000;
@@ -141,7 +141,7 @@ async function expireUpload(fileId: ObjectId, judged: ImportOfUpload[], now: Dat
 }
 
 /** What retry and errors.csv answer once the import's upload is gone. */
-export function requireStoredUpload(job: Pick<ImportJobDocument, 'fileDeletedAt' | 'finishedAt' | 'createdAt'>): void {
+export function requireStoredUpload(job: Pick<ImportRecord, 'fileDeletedAt' | 'finishedAt' | 'createdAt'>): void {
   if (!job.fileDeletedAt) return;
   const days = Math.max(0, Math.round((job.fileDeletedAt.getTime() - (job.finishedAt ?? job.createdAt).getTime()) / DAY_MS));
   throw new AppError(

@@ -3,7 +3,7 @@ import { EncodingEvidence } from '../csv/encodingEvidence';
 import { logger } from '../platform/logger';
 import { UsernameHashCollector } from '../rules/duplicateUsernames';
 import { readDataRows, type ImportFile } from './importFileRows';
-import { recordEncoding } from '../data/importJobStore';
+import { recordEncoding } from '../data/importStore';
 import type { RowBinder } from '../rules/rowBinder';
 
 export interface Validation {

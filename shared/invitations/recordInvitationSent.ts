@@ -1,5 +1,5 @@
 import type { Types } from 'mongoose';
-import { addInvited, raiseInvitedCount } from '../data/importJobStore';
+import { addInvited, raiseInvitedCount } from '../data/importStore';
 import {
   clearInvitedCountPending,
   clearPendingInvitedCounts,

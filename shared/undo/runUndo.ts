@@ -7,7 +7,7 @@ import { FINAL_STATUSES } from '../rules/importStatuses';
 import { changeRecordChunksLastRowFirst, countChangeRecords, keepChangeRecordsUntil, markRecordsRemoved, type UndoneChangeRecord } from '../data/importChangeStore';
 import { findUndoUsers, type StoredUser } from '../data/userStore';
 import { writeUndoUsers } from '../data/userWrites';
-import { commitUndoChunk, findImportCounts, findImportJob, findImportToUndo, setJobStatus, type UndoChunkCounts } from '../data/importJobStore';
+import { commitUndoChunk, findImportCounts, findImport, findImportToUndo, setImportStatus, type UndoChunkCounts } from '../data/importStore';
 import { recordUndoProblems } from '../data/failedRows';
 import { revokeInvitationsOf } from '../invitations/revokeInvitations';
 import { decideUndo, notPutBack, type UndoDecision, type UndoProblem } from '../rules/undoDecision';
@@ -49,18 +49,18 @@ export async function runUndo(undoId: string, options: RunUndoOptions): Promise<
  * read and the write (an invitation accepted, another import) is read and decided again.
  */
 async function undoAttempt(undoId: string, options: RunUndoOptions, progress: AttemptProgress): Promise<RunResult> {
-  const undo = await findImportJob(undoId);
+  const undo = await findImport(undoId);
   if (!undo) return 'not_found';
   if (FINAL_STATUSES.includes(undo.status)) return 'finished';
   progress.startsFrom(undo.checkpointRow ?? 0);
   if (undo.cancelRequested) {
-    await setJobStatus(undo._id, 'cancelled', { finishedAt: new Date() });
+    await setImportStatus(undo._id, 'cancelled', { finishedAt: new Date() });
     return 'finished';
   }
   const log = logger.child({ importId: undoId, undoOf: String(undo.undoOf) });
   const undone = await findImportToUndo(undo.undoOf);
   if (!undone || !undone.undoneBy?.equals(undo._id)) {
-    await setJobStatus(undo._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
+    await setImportStatus(undo._id, 'failed', { finishedAt: new Date(), failureReason: 'Another undo of this import was started instead of this one, so this one changed nothing.' });
     return 'finished';
   }
   if (undo.status === 'queued') {
@@ -69,13 +69,13 @@ async function undoAttempt(undoId: string, options: RunUndoOptions, progress: At
       await requireEveryChangeRecorded(undone);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await setJobStatus(undo._id, 'failed', { finishedAt: new Date(), failureReason: error.message });
+      await setImportStatus(undo._id, 'failed', { finishedAt: new Date(), failureReason: error.message });
       return 'finished';
     }
     // None of them may expire while the undo walks them (a long undo near the end of the retention).
     await keepChangeRecordsUntil(undone._id, new Date(Date.now() + RECORDS_KEPT_WHILE_UNDOING_MS));
     const total = await countChangeRecords(undone._id);
-    if (!(await setJobStatus(undo._id, 'running', { startedAt: undo.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
+    if (!(await setImportStatus(undo._id, 'running', { startedAt: undo.startedAt ?? new Date(), 'counts.total': total }))) return 'finished';
   }
   let checkpoint = undo.checkpointRow ?? 0;
   // The first chunk of a resumed attempt may have been written by an interrupted one.
@@ -96,13 +96,13 @@ async function undoAttempt(undoId: string, options: RunUndoOptions, progress: At
     checkpoint = toCheckpoint;
     progress.committed(toCheckpoint);
     if (verdict === 'cancel') {
-      await setJobStatus(undo._id, 'cancelled', { finishedAt: new Date() });
+      await setImportStatus(undo._id, 'cancelled', { finishedAt: new Date() });
       return 'finished';
     }
   }
   const counts = await findImportCounts(undo._id);
   const withProblems = (counts?.failed ?? 0) + (counts?.conflicts ?? 0) > 0;
-  await setJobStatus(undo._id, withProblems ? 'completed_with_errors' : 'completed', { finishedAt: new Date() });
+  await setImportStatus(undo._id, withProblems ? 'completed_with_errors' : 'completed', { finishedAt: new Date() });
   log.info({ counts }, 'undo finished');
   return 'finished';
 }
@@ -114,7 +114,7 @@ async function undoAttempt(undoId: string, options: RunUndoOptions, progress: At
  *
  * So its checkpoint is the lowest row of the last committed chunk, stored negated: the job's
  * `checkpointRow` then still starts at 0 and still grows with every commit, which is what the
- * conditional commit and the retrying note of data/importJobStore.ts rely on.
+ * conditional commit and the retrying note of data/importStore.ts rely on.
  */
 function rowsBefore(checkpoint: number): number {
   return checkpoint < 0 ? -checkpoint : Number.MAX_SAFE_INTEGER;

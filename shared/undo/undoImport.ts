@@ -3,9 +3,9 @@ import { conflict } from '../platform/appError';
 import type { EnqueueUndo } from '../queues/queues';
 import { countChangeRecords } from '../data/importChangeStore';
 import { FINAL_STATUSES } from '../rules/importStatuses';
-import { claimUndo, createImportJob, findImportStatus, storedUploadOf, type ImportJobDocument } from '../data/importJobStore';
-import { toImportJobView, type ImportJobView } from '../imports/importJobView';
-import { getImportJob } from '../imports/importJobs';
+import { claimUndo, createImport, findImportStatus, storedUploadOf, type ImportRecord } from '../data/importStore';
+import { toImportView, type ImportView } from '../imports/importView';
+import { getImport } from '../imports/importActions';
 
 /**
  * Starts the undo of an import: an undo record, and its `undo` job on the imports queue (undo/runUndo.ts).
@@ -15,8 +15,8 @@ import { getImportJob } from '../imports/importJobs';
  * An undo that failed or was cancelled may be taken over too: a new undo finds what the first
  * one put back already back, and counts it again.
  */
-export async function undoImport(id: string, requestedBy: string, enqueueUndo: EnqueueUndo): Promise<ImportJobView> {
-  const source = await getImportJob(id);
+export async function undoImport(id: string, requestedBy: string, enqueueUndo: EnqueueUndo): Promise<ImportView> {
+  const source = await getImport(id);
   if (source.kind === 'undo') {
     throw conflict('undo_of_undo', `This job is an undo, and an undo cannot be undone, nor the import it took back run again (import ${String(source.undoOf)}). To apply its changes again, an admin uploads its file again.`);
   }
@@ -37,7 +37,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueUndo: E
   if (!(await claimUndo(source._id, source.undoneBy ?? null, undoId))) {
     throw conflict('already_undone', 'Another undo of this import was started a moment ago; an import is undone once. Reload the import to see it.');
   }
-  const job = await createImportJob({
+  const job = await createImport({
     _id: undoId,
     kind: 'undo',
     undoOf: source._id,
@@ -47,7 +47,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueUndo: E
     requestedBy,
   });
   await enqueueUndo(String(undoId), String(source._id));
-  return toImportJobView(job, new Date());
+  return toImportView(job, new Date());
 }
 
 /**
@@ -55,7 +55,7 @@ export async function undoImport(id: string, requestedBy: string, enqueueUndo: E
  * CHANGE_RETENTION_DAYS. An undo with some of them gone would put back only part of the import
  * without a word, so it is refused, saying how much is gone (runUndo.ts checks again at its start).
  */
-export async function requireEveryChangeRecorded(source: Pick<ImportJobDocument, '_id' | 'counts'>): Promise<void> {
+export async function requireEveryChangeRecorded(source: Pick<ImportRecord, '_id' | 'counts'>): Promise<void> {
   const changed = (source.counts?.created ?? 0) + (source.counts?.updated ?? 0);
   if (changed === 0) return;
   const recorded = await countChangeRecords(source._id);

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { ImportChangeModel } from '../../shared/data/importChangeModel';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { UserModel } from '../../shared/data/userModel';
 import { createGroups, importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
@@ -20,7 +20,7 @@ afterAll(() => service.stop());
 
 /** An ended job no worker will pick up (never queued), to hold records written here directly. */
 async function endedJob(settings: { dryRun: boolean }, fileName = 'people.csv', status: 'completed' | 'cancelled' | 'queued' = 'completed') {
-  const job = await ImportJobModel.create({
+  const job = await ImportModel.create({
     fileName, fileId: new Types.ObjectId(), fileSize: 100, encoding: 'utf8', delimiter: ',', headers: HEADER.split(','),
     settings: { ...settings, groupsMode: 'add', rolesMode: 'add', sendInvitations: false }, status,
   });
@@ -199,7 +199,7 @@ describe('POST /api/imports/:id/run (run a dry run for real)', () => {
     expect(response.headers.location).toBe(`/api/imports/${response.body.id}`);
     expect(response.body).toMatchObject({ fileName: 'roster.csv', retryOf: dryRun.id, onlyFailedRows: false, requestedBy: 'admin' });
     expect(response.body.settings).toEqual({ ...dryRun.settings, dryRun: false });
-    const [source, real] = await Promise.all([ImportJobModel.findById(dryRun.id).lean(), ImportJobModel.findById(response.body.id).lean()]);
+    const [source, real] = await Promise.all([ImportModel.findById(dryRun.id).lean(), ImportModel.findById(response.body.id).lean()]);
     expect(String(real?.fileId)).toBe(String(source?.fileId));
     expect(real?.headers).toEqual(source?.headers);
 
@@ -211,11 +211,11 @@ describe('POST /api/imports/:id/run (run a dry run for real)', () => {
 
   test('When the import is not a dry run, then running it for real is refused with 409 and nothing is queued', async () => {
     const id = await endedJob({ dryRun: false });
-    const before = await ImportJobModel.countDocuments();
+    const before = await ImportModel.countDocuments();
     const response = await service.asAdmin().post(`/api/imports/${id}/run`);
     expect(response.status).toBe(409);
     expect(response.body.error.code).toBe('not_a_dry_run');
-    expect(await ImportJobModel.countDocuments()).toBe(before);
+    expect(await ImportModel.countDocuments()).toBe(before);
   });
 
   test.each([['queued'], ['cancelled']] as const)('When the dry run is %s, then running it for real is refused with 409', async (status) => {
@@ -228,7 +228,7 @@ describe('POST /api/imports/:id/run (run a dry run for real)', () => {
 
   test('When the dry run\'s upload was deleted, then running it for real answers 410 and says to upload the file again', async () => {
     const id = await endedJob({ dryRun: true });
-    await ImportJobModel.updateOne({ _id: id }, { $set: { fileDeletedAt: new Date(), finishedAt: new Date() } });
+    await ImportModel.updateOne({ _id: id }, { $set: { fileDeletedAt: new Date(), finishedAt: new Date() } });
     const response = await service.asAdmin().post(`/api/imports/${id}/run`);
     expect(response.status).toBe(410);
     expect(response.body.error.code).toBe('upload_deleted');
@@ -245,16 +245,16 @@ describe('POST /api/imports/:id/run (run a dry run for real)', () => {
 
   test('When an undo job is run for real or re-run, then both are refused with 409: its file would be imported again', async () => {
     const importId = await endedJob({ dryRun: false });
-    const undo = await ImportJobModel.create({
+    const undo = await ImportModel.create({
       kind: 'undo', undoOf: importId, fileName: 'people.csv', fileId: new Types.ObjectId(), fileSize: 100, encoding: 'utf8', delimiter: ',',
       headers: HEADER.split(','), settings: { dryRun: false }, status: 'failed',
     });
-    const before = await ImportJobModel.countDocuments();
+    const before = await ImportModel.countDocuments();
     expect((await service.asAdmin().post(`/api/imports/${undo._id}/run`)).body.error.code).toBe('not_a_dry_run');
     const rerun = await service.asAdmin().post(`/api/imports/${undo._id}/retry`);
     expect(rerun.status).toBe(409);
     expect(rerun.body.error.code).toBe('undo_not_rerunnable');
-    expect(await ImportJobModel.countDocuments()).toBe(before);
+    expect(await ImportModel.countDocuments()).toBe(before);
   });
 
   test('When the OpenAPI document is read, then it describes the changes, changes.csv and run routes', async () => {

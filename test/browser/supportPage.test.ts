@@ -2,7 +2,7 @@ import { describeInBrowser, startBrowserSession, type BrowserSession } from '../
 import { createGroups, importCsv, uploadCsv } from '../support/importHelpers';
 import { SUPPORT_KEY } from '../support/testService';
 import { Types } from 'mongoose';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 
 describeInBrowser('admin page, signed in with a support key', () => {
   let session: BrowserSession;
@@ -105,7 +105,7 @@ describeInBrowser('admin page, signed in with a support key', () => {
   test('When support opens an import whose worker is waiting for the database, then the page says so and that nothing applied is lost', async () => {
     // What a worker records while MongoDB is away (see test/faults): the job is running, and waits.
     const since = new Date();
-    const job = await ImportJobModel.create({
+    const job = await ImportModel.create({
       fileName: 'waiting.csv', fileId: new Types.ObjectId(), fileSize: 100, encoding: 'utf8', delimiter: ',', headers: ['Email'],
       status: 'running', startedAt: since, counts: { total: 4000, processed: 1200, created: 1200 }, checkpointRow: 1200,
       retrying: { reason: 'The connection to the database (MongoDB) was lost (connection 4 closed)', attempt: 3, nextAt: new Date(since.getTime() + 4000), since },
@@ -121,7 +121,7 @@ describeInBrowser('admin page, signed in with a support key', () => {
       /^1,200 of 4,000 rows · The connection to the database \(MongoDB\) was lost \(connection 4 closed\)\. The import resumes by itself from its last saved chunk \(next try at .+, attempt 3\); nothing applied so far is lost\.$/,
     );
     await session.screenshot(page, '14-support-import-waiting-for-database');
-    await ImportJobModel.updateOne({ _id: job._id }, { $set: { status: 'cancelled', retrying: null } });
+    await ImportModel.updateOne({ _id: job._id }, { $set: { status: 'cancelled', retrying: null } });
     await page.close();
   });
 });

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { Types } from 'mongoose';
 import { UserModel } from '../../shared/data/userModel';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { ImportRowErrorModel } from '../../shared/data/importRowErrorModel';
 import { writeTextWorkbook } from '../../shared/workbook/workbookWriter';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
@@ -106,7 +106,7 @@ describe('a workbook import whose worker is killed', () => {
     first.kill('SIGKILL');
     await exited(first);
     const killedAt = new Date();
-    const { checkpointRow } = (await ImportJobModel.findById(id).lean())!;
+    const { checkpointRow } = (await ImportModel.findById(id).lean())!;
     expect(checkpointRow).toBeGreaterThanOrEqual(ROWS * 0.3);
     expect(checkpointRow).toBeLessThan(ROWS);
 

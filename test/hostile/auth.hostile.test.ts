@@ -3,7 +3,7 @@
  * admin routes, the queue board, and jobs poked by id (unknown, ended, still running). No worker
  * runs: an accepted upload stays queued, which is what "a running job" needs here.
  */
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { uploadCsv } from '../support/importHelpers';
 import { ADMIN_KEY, SUPPORT_KEY, startTestService, type TestService } from '../support/testService';
 import { expectNothingQueued, expectRefusal, expectRefusedUpload, expectStillServing, GOOD_CSV, queueSnapshot } from './hostileKit';
@@ -121,7 +121,7 @@ describe('jobs poked by id', () => {
   });
 
   test('When a running import is retried, then it is a 409 that says to wait or cancel, and nothing is queued', async () => {
-    await ImportJobModel.updateOne({ _id: queuedId }, { $set: { status: 'running', startedAt: new Date() } });
+    await ImportModel.updateOne({ _id: queuedId }, { $set: { status: 'running', startedAt: new Date() } });
     const before = await queueSnapshot(service);
     const response = await service.asSupport().post(`/api/imports/${queuedId}/retry`).send({ only: 'failed' });
     expectRefusal(response, { status: 409, code: 'import_not_finished', hint: /Wait .*cancel/ });

@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { UserModel } from '../../shared/data/userModel';
 import { errorsCsv, exportCsv, importCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
@@ -58,7 +58,7 @@ describe('files that are broken in the middle', () => {
     const job = await importCsv(service, bytes);
     expect(job.status).toBe('completed');
     expect(await UserModel.findOne({ username: 'jose' }).lean()).toMatchObject({ firstName: 'José', lastName: 'Müller' });
-    expect((await ImportJobModel.findById(job.id).lean())?.encoding).toBe('windows-1252');
+    expect((await ImportModel.findById(job.id).lean())?.encoding).toBe('windows-1252');
   });
 
   test('When a UTF-8 file has a few Windows-1252 bytes far below, then only those rows fail, naming the column, and the UTF-8 names stay right', async () => {

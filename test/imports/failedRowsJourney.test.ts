@@ -3,7 +3,7 @@
  * grouped by cause; re-run rules that match the roles; and corrected rows uploaded back as a
  * retry of the import, applied only where they correct a failed row.
  */
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { UserModel } from '../../shared/data/userModel';
 import { createGroups, errorsCsv, exportCsv, importCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
@@ -45,7 +45,7 @@ describe('why rows failed, on the import', () => {
     ]);
     expect(report.moreFailureCauses).toBe(0);
     // Counted once and kept on the import: the next poll reads them back.
-    expect((await ImportJobModel.findById(job.id).lean())?.failureCauses?.shown).toHaveLength(3);
+    expect((await ImportModel.findById(job.id).lean())?.failureCauses?.shown).toHaveLength(3);
   });
 
   test('When an import is still running or had no failures, then its report has no causes', async () => {
@@ -71,7 +71,7 @@ describe('re-run rules that match the roles', () => {
     expect(corrected.status).toBe(409);
     expect(corrected.body.error.code).toBe('import_undone');
     expect(await UserModel.exists({ usernameKey: 'undone' })).toBeNull();
-    expect(await ImportJobModel.countDocuments({ retryOf: job.id })).toBe(0);
+    expect(await ImportModel.countDocuments({ retryOf: job.id })).toBe(0);
   });
 
   test('When support asks to re-run a whole file, then it is refused (403); retrying the failed rows works', async () => {
@@ -182,7 +182,7 @@ describe('retry with corrections', () => {
     const response = await send(job.id);
     expect(response.status).toBe(status);
     expect(response.body.error.code).toBe(code);
-    expect(await ImportJobModel.countDocuments({ retryOf: job.id })).toBe(0);
+    expect(await ImportModel.countDocuments({ retryOf: job.id })).toBe(0);
     expect(await service.runtime.importQueue.count()).toBe(filesBefore);
   });
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { UserModel } from '../../shared/data/userModel';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { addLogDestination, setLogLevel } from '../../shared/platform/logger';
 import { createGroups, errorsCsv, exportCsv, importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
@@ -103,7 +103,7 @@ describe('the life of an import job', () => {
         JSON.stringify((await service.asAdmin().get('/api/imports')).body),
         await errorsCsv(service, job.id),
         (await exportCsv(service)).toString('utf8'),
-        JSON.stringify(await ImportJobModel.findById(job.id).lean()),
+        JSON.stringify(await ImportModel.findById(job.id).lean()),
         lines.join(''),
       ];
       expect(lines.length).toBeGreaterThan(0);

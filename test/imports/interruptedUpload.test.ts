@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import mongoose from 'mongoose';
 import { freePort } from '../../scripts/embedded/embeddedRedis';
 import { openUploadWriteStream } from '../../shared/data/uploadStore';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { sweepUploads } from '../../shared/imports/uploadRetention';
 import { importCsv } from '../support/importHelpers';
 import { ADMIN_KEY, startTestService, type TestService } from '../support/testService';
@@ -70,7 +70,7 @@ describe('upload data that belongs to no import', () => {
     const leftOver = await chunks().countDocuments();
     expect(leftOver).toBeGreaterThanOrEqual(8);
     expect(await uploads().countDocuments()).toBe(0);
-    expect(await ImportJobModel.countDocuments()).toBe(0);
+    expect(await ImportModel.countDocuments()).toBe(0);
 
     // An upload started moments ago may still be arriving: the default hour leaves it alone.
     expect(await sweepUploads({ retentionMs: RETENTION })).toEqual({ orphanFiles: 0, orphanChunkFiles: 0, expiredFiles: 0 });
@@ -82,7 +82,7 @@ describe('upload data that belongs to no import', () => {
 
   test('When a file was stored but its import never recorded, then the sweep deletes it after an hour and keeps the files of imports', async () => {
     const imported = await importCsv(service, 'Email,Username\nkept@example.com,kept\n');
-    const importFile = (await ImportJobModel.findById(imported.id).orFail().lean()).fileId;
+    const importFile = (await ImportModel.findById(imported.id).orFail().lean()).fileId;
     // What the API leaves when it stops between storing the upload and recording the job.
     const upload = openUploadWriteStream('users.csv', 'text/csv');
     await pipeline(Readable.from([Buffer.from('Email,Username\nlost@example.com,lost\n')]), upload);

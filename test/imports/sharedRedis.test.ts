@@ -5,7 +5,7 @@
  */
 import mongoose from 'mongoose';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { WorkerPresenceModel } from '../../shared/data/deploymentModel';
 import { uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
@@ -51,7 +51,7 @@ describe('two deployments sharing a Redis and a QUEUE_PREFIX', () => {
   test('When no worker of this deployment runs, then its import says so instead of "waiting for a worker"', async () => {
     const upload = await uploadCsv(service, 'Email,Username\nlonely@example.com,lonely\n');
     // Queued a minute ago, as a page polling it would find it; other's worker may not have taken it yet.
-    await ImportJobModel.updateOne({ _id: upload.body.id }, { $set: { createdAt: new Date(Date.now() - 60_000) } });
+    await ImportModel.updateOne({ _id: upload.body.id }, { $set: { createdAt: new Date(Date.now() - 60_000) } });
     const waiting = (await report(upload.body.id)).waiting;
     expect(waiting.reason).toMatch(/^(no_worker|other_deployment)$/);
     expect(waiting.message).toContain('No worker of this deployment is running');
@@ -80,7 +80,7 @@ describe('two deployments sharing a Redis and a QUEUE_PREFIX', () => {
       await until(async () => (await WorkerPresenceModel.countDocuments()) > 0, 30_000);
       // Recovery rounds are an hour apart here, so an import that ends at all was taken by this
       // deployment's worker off the queue, however often the other handed it back first.
-      const leftOver = await ImportJobModel.find({ status: 'queued' }, { _id: 1 }).lean();
+      const leftOver = await ImportModel.find({ status: 'queued' }, { _id: 1 }).lean();
       for (const queued of leftOver) await waitForImport(service, String(queued._id), 15_000);
 
       for (let round = 0; round < 6; round += 1) {

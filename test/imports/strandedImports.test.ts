@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { requeueStrandedImports } from '../../shared/imports/requeueStrandedImports';
 import { QUEUE_NAMES, connectRedis, importQueueForRecovery, queueConnection } from '../../shared/queues/queues';
 import { startWorkers } from '../../worker/workers';
@@ -39,7 +39,7 @@ describe('imports left without a live queue job', () => {
     expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue, service.runtime.deploymentId), { olderThanMs: 0 })).toBe(0);
     expect(await service.runtime.importQueue.getJobState(upload.body.id)).toBe('waiting');
     await service.runtime.importQueue.obliterate({ force: true });
-    await ImportJobModel.updateOne({ _id: upload.body.id }, { $set: { status: 'cancelled' } });
+    await ImportModel.updateOne({ _id: upload.body.id }, { $set: { status: 'cancelled' } });
   });
 
   test('When BullMQ has failed an import that never ended, then recovery queues it again and it runs to the end', async () => {
@@ -53,7 +53,7 @@ describe('imports left without a live queue job', () => {
       const job = await waitForImport(service, upload.body.id);
       expect(job.status).toBe('completed');
       expect(job.counts).toMatchObject({ total: 2, created: 2 });
-      expect(await ImportJobModel.findById(upload.body.id, { recoveries: 1 }).lean()).toMatchObject({ recoveries: 1 });
+      expect(await ImportModel.findById(upload.body.id, { recoveries: 1 }).lean()).toMatchObject({ recoveries: 1 });
     } finally {
       await workers.close();
     }
@@ -61,7 +61,7 @@ describe('imports left without a live queue job', () => {
 
   test('When an import keeps failing its queue job, then after the last recovery it fails with a reason instead of looping', async () => {
     const upload = await uploadCsv(service, csv('poison'));
-    await ImportJobModel.updateOne({ _id: upload.body.id }, { $set: { recoveries: 5 } });
+    await ImportModel.updateOne({ _id: upload.body.id }, { $set: { recoveries: 5 } });
     await failQueueJob(upload.body.id);
 
     expect(await requeueStrandedImports(importQueueForRecovery(service.runtime.importQueue, service.runtime.deploymentId), { olderThanMs: 0, maxRecoveries: 5 })).toBe(0);

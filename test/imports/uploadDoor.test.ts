@@ -1,4 +1,4 @@
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { expectNothingKept, uploadCsv } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 
@@ -64,7 +64,7 @@ describe('the door check of an upload', () => {
     expect(response.status).toBe(202);
     expect(response.headers.location).toBe(`/api/imports/${response.body.id}`);
     expect(response.body).toMatchObject({ status: 'queued', fileName: 'users.csv', settings: { dryRun: true, groupsMode: 'add', rolesMode: 'add', sendInvitations: false } });
-    const job = await ImportJobModel.findById(response.body.id).lean();
+    const job = await ImportModel.findById(response.body.id).lean();
     expect(job).toMatchObject({ encoding: 'utf8', delimiter: ';', headers: ['Email', 'Username'] });
     expect(await service.runtime.importQueue.getJob(response.body.id)).toBeDefined();
   });

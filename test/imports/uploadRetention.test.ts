@@ -1,5 +1,5 @@
 import mongoose, { type Types } from 'mongoose';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { ImportRowErrorModel } from '../../shared/data/importRowErrorModel';
 import { sweepUploads } from '../../shared/imports/uploadRetention';
 import { createGroups, errorsCsv, importCsv, waitForImport } from '../support/importHelpers';
@@ -24,11 +24,11 @@ afterEach(() => service.stop());
 const CSV = 'Email,Username,User groups,Password\nok@example.com,ok,Marketing,Secret-Pass-1\nbad@example.com,bad,Nowhere,Secret-Pass-2\n';
 
 async function endedAt(id: string, finishedAt: Date | null, status?: string) {
-  await ImportJobModel.updateOne({ _id: id }, { $set: { finishedAt, ...(status && { status }) } });
+  await ImportModel.updateOne({ _id: id }, { $set: { finishedAt, ...(status && { status }) } });
 }
 
 async function fileOf(id: string): Promise<Types.ObjectId> {
-  return (await ImportJobModel.findById(id).orFail().lean()).fileId;
+  return (await ImportModel.findById(id).orFail().lean()).fileId;
 }
 
 async function stored(fileId: Types.ObjectId) {
@@ -107,7 +107,7 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
     expect(report.headers['content-disposition']).toBeUndefined();
     expect(report.body.error).toMatchObject({ code: 'upload_deleted', message });
 
-    const jobsBefore = await ImportJobModel.countDocuments();
+    const jobsBefore = await ImportModel.countDocuments();
     const queuedBefore = await queueJobs();
     // The whole file is an admin's to re-run, the failed rows support's too: both find the file gone.
     for (const [agent, body] of [[service.asAdmin(), {}], [service.asSupport(), { only: 'failed' }]] as const) {
@@ -115,8 +115,8 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
       expect(retry.status).toBe(410);
       expect(retry.body.error).toMatchObject({ code: 'upload_deleted', message });
     }
-    expect(await ImportJobModel.countDocuments()).toBe(jobsBefore);
-    expect(await ImportJobModel.exists({ retryOf: expired.id })).toBeNull();
+    expect(await ImportModel.countDocuments()).toBe(jobsBefore);
+    expect(await ImportModel.exists({ retryOf: expired.id })).toBeNull();
     expect(await queueJobs()).toBe(queuedBefore);
 
     // A second sweep (or another worker's) finds nothing left to do.
@@ -128,9 +128,9 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
     const fileId = await fileOf(source.id);
     await endedAt(source.id, daysBefore(31));
     let retryId = '';
-    const markJobs = ImportJobModel.updateMany.bind(ImportJobModel);
+    const markJobs = ImportModel.updateMany.bind(ImportModel);
     // The retry is recorded after the sweep judged the file's imports and before it marks them.
-    const spy = jest.spyOn(ImportJobModel, 'updateMany').mockImplementationOnce(((...args: Parameters<typeof markJobs>) =>
+    const spy = jest.spyOn(ImportModel, 'updateMany').mockImplementationOnce(((...args: Parameters<typeof markJobs>) =>
       service.asSupport().post(`/api/imports/${source.id}/retry`).send({ only: 'failed' })
         .then((retry) => { retryId = retry.body.id; return markJobs(...args); })) as never);
     try {
@@ -147,11 +147,11 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
   test('When the sweep deletes a file while a retry of it is being recorded, then the retry answers 410 and queues nothing', async () => {
     const source = await importCsv(service, CSV);
     const queuedBefore = await queueJobs();
-    const recordJob = ImportJobModel.create.bind(ImportJobModel);
+    const recordJob = ImportModel.create.bind(ImportModel);
     // The sweep marks the file's imports right after the retry checked them and recorded its job.
-    const spy = jest.spyOn(ImportJobModel, 'create').mockImplementationOnce(((...args: Parameters<typeof recordJob>) =>
+    const spy = jest.spyOn(ImportModel, 'create').mockImplementationOnce(((...args: Parameters<typeof recordJob>) =>
       recordJob(...args).then(async (created: unknown) => {
-        await ImportJobModel.updateOne({ _id: source.id }, { $set: { fileDeletedAt: NOW } });
+        await ImportModel.updateOne({ _id: source.id }, { $set: { fileDeletedAt: NOW } });
         return created;
       })) as never);
     try {
@@ -161,7 +161,7 @@ describe('keeping uploads for UPLOAD_RETENTION_DAYS', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(await ImportJobModel.exists({ retryOf: source.id })).toBeNull();
+    expect(await ImportModel.exists({ retryOf: source.id })).toBeNull();
     expect(await queueJobs()).toBe(queuedBefore);
   });
 

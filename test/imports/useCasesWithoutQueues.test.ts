@@ -5,11 +5,11 @@ import mongoose from 'mongoose';
 import type { ObjectId } from 'mongodb';
 import { connectMongo, disconnectMongo, ensureIndexes } from '../../shared/data/mongoConnection';
 import { openUploadWriteStream } from '../../shared/data/uploadStore';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { UserModel } from '../../shared/data/userModel';
 import { startImport, type UploadedFile } from '../../shared/imports/startImport';
-import { importReport, retryImportJob } from '../../shared/imports/importJobs';
+import { importReport, retryImport } from '../../shared/imports/importActions';
 import { requeueStrandedImports } from '../../shared/imports/requeueStrandedImports';
 import { queueImportInvitations } from '../../shared/invitations/queueInvitations';
 import { resendInvitation } from '../../shared/invitations/resendInvitation';
@@ -61,41 +61,41 @@ describe('starting and re-running imports without a queue', () => {
     const { enqueueImport, queued } = recordingImportQueue();
     const view = await startImport(await storedUpload('Email,Username\nann@example.com,ann\n'), {}, 'admin', enqueueImport);
     expect(queued).toEqual([view.id]);
-    expect(await ImportJobModel.findById(view.id).lean()).toMatchObject({ status: 'queued', requestedBy: 'admin' });
+    expect(await ImportModel.findById(view.id).lean()).toMatchObject({ status: 'queued', requestedBy: 'admin' });
   });
 
   test('When an upload is refused at the door, then nothing is enqueued, no import is recorded and its stored file is deleted', async () => {
     const { enqueueImport, queued } = recordingImportQueue();
     const upload = await storedUpload('Email,Shoe size\nann@example.com,42\n');
-    const importsBefore = await ImportJobModel.countDocuments();
+    const importsBefore = await ImportModel.countDocuments();
     await expect(startImport(upload, {}, 'admin', enqueueImport)).rejects.toMatchObject({ code: 'invalid_columns' });
     expect(queued).toEqual([]);
-    expect(await ImportJobModel.countDocuments()).toBe(importsBefore);
+    expect(await ImportModel.countDocuments()).toBe(importsBefore);
     expect(await storedFileExists(upload.fileId)).toBe(false);
   });
 
   test('When a finished import is re-run, then a new import on the same file is enqueued, not the old one', async () => {
     const started = recordingImportQueue();
     const source = await startImport(await storedUpload('Email,Username\nbob@example.com,bob\n'), {}, 'admin', started.enqueueImport);
-    await ImportJobModel.updateOne({ _id: source.id }, { $set: { status: 'completed', finishedAt: new Date() } });
+    await ImportModel.updateOne({ _id: source.id }, { $set: { status: 'completed', finishedAt: new Date() } });
 
     const { enqueueImport, queued } = recordingImportQueue();
-    const retry = await retryImportJob(source.id, undefined, { role: 'admin', name: 'admin' }, enqueueImport);
+    const retry = await retryImport(source.id, undefined, { role: 'admin', name: 'admin' }, enqueueImport);
     expect(retry.id).not.toBe(source.id);
     expect(queued).toEqual([retry.id]);
-    expect(await ImportJobModel.findById(retry.id).lean()).toMatchObject({ status: 'queued', requestedBy: 'admin' });
+    expect(await ImportModel.findById(retry.id).lean()).toMatchObject({ status: 'queued', requestedBy: 'admin' });
   });
 
   test('When a support key asks to re-run a whole file, then it is refused and nothing is enqueued; its failed rows it may retry', async () => {
     const started = recordingImportQueue();
     const source = await startImport(await storedUpload('Email,Username\ndee@example.com,dee\n'), {}, 'admin', started.enqueueImport);
-    await ImportJobModel.updateOne({ _id: source.id }, { $set: { status: 'completed_with_errors', finishedAt: new Date(), 'counts.failed': 1 } });
+    await ImportModel.updateOne({ _id: source.id }, { $set: { status: 'completed_with_errors', finishedAt: new Date(), 'counts.failed': 1 } });
 
     const { enqueueImport, queued } = recordingImportQueue();
     const support = { role: 'support', name: 'support' } as const;
-    await expect(retryImportJob(source.id, undefined, support, enqueueImport)).rejects.toMatchObject({ kind: 'forbidden', code: 'rerun_needs_admin' });
+    await expect(retryImport(source.id, undefined, support, enqueueImport)).rejects.toMatchObject({ kind: 'forbidden', code: 'rerun_needs_admin' });
     expect(queued).toEqual([]);
-    const retry = await retryImportJob(source.id, { only: 'failed' }, support, enqueueImport);
+    const retry = await retryImport(source.id, { only: 'failed' }, support, enqueueImport);
     expect(queued).toEqual([retry.id]);
     expect(retry).toMatchObject({ onlyFailedRows: true, requestedBy: 'support' });
   });
@@ -104,7 +104,7 @@ describe('starting and re-running imports without a queue', () => {
     const started = recordingImportQueue();
     const running = await startImport(await storedUpload('Email,Username\ncid@example.com,cid\n'), {}, 'admin', started.enqueueImport);
     const { enqueueImport, queued } = recordingImportQueue();
-    await expect(retryImportJob(running.id, undefined, { role: 'admin', name: 'admin' }, enqueueImport)).rejects.toMatchObject({ code: 'import_not_finished' });
+    await expect(retryImport(running.id, undefined, { role: 'admin', name: 'admin' }, enqueueImport)).rejects.toMatchObject({ code: 'import_not_finished' });
     expect(queued).toEqual([]);
   });
 });
@@ -161,7 +161,7 @@ describe('recovering stranded imports without a queue', () => {
   }
 
   test('When an import\'s queue job vanished or failed, then it is queued again; a live one is left alone; one that failed too often fails', async () => {
-    await ImportJobModel.deleteMany({});
+    await ImportModel.deleteMany({});
     const { enqueueImport } = recordingImportQueue();
     const upload = () => storedUpload('Email,Username\ngus@example.com,gus\n');
     const [live, vanished, failedOnce, failedOften] = [
@@ -170,7 +170,7 @@ describe('recovering stranded imports without a queue', () => {
       await startImport(await upload(), {}, 'admin', enqueueImport),
       await startImport(await upload(), {}, 'admin', enqueueImport),
     ];
-    await ImportJobModel.updateOne({ _id: failedOften.id }, { $set: { recoveries: 2 } });
+    await ImportModel.updateOne({ _id: failedOften.id }, { $set: { recoveries: 2 } });
     const queue = queueWith({
       [live.id]: { state: 'live' },
       [failedOnce.id]: { state: 'failed', failedReason: 'job stalled more than allowable limit' },
@@ -179,9 +179,9 @@ describe('recovering stranded imports without a queue', () => {
 
     expect(await requeueStrandedImports(queue, { olderThanMs: 0, maxRecoveries: 2 })).toBe(2);
     expect(queue.requeued.sort()).toEqual([vanished.id, failedOnce.id].sort());
-    expect(await ImportJobModel.findById(failedOnce.id).lean()).toMatchObject({ status: 'queued', recoveries: 1 });
-    expect(await ImportJobModel.findById(vanished.id).lean()).toMatchObject({ status: 'queued', recoveries: 0 });
-    const gaveUp = await ImportJobModel.findById(failedOften.id).lean();
+    expect(await ImportModel.findById(failedOnce.id).lean()).toMatchObject({ status: 'queued', recoveries: 1 });
+    expect(await ImportModel.findById(vanished.id).lean()).toMatchObject({ status: 'queued', recoveries: 0 });
+    const gaveUp = await ImportModel.findById(failedOften.id).lean();
     expect(gaveUp).toMatchObject({ status: 'failed' });
     expect(gaveUp?.failureReason).toContain('job stalled more than allowable limit');
   });

@@ -1,6 +1,6 @@
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { UserModel } from '../../shared/data/userModel';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { createMailTransport, type MailTransport } from '../../shared/invitations/mailTransport';
 import { queueImportInvitations } from '../../shared/invitations/queueInvitations';
@@ -58,7 +58,7 @@ describe('an invitation sent again', () => {
     expect(replay.parsed.text).toBe(first.parsed.text);
     expect(replay.parsed.html).toBe(first.parsed.html);
 
-    expect((await ImportJobModel.findById(job.id).lean())?.counts?.invited).toBe(1);
+    expect((await ImportModel.findById(job.id).lean())?.counts?.invited).toBe(1);
     expect((await service.anonymous().get(`/invite/${linkOf(first)}`)).status).toBe(200);
     const accepted = await service.anonymous().post(`/invite/${linkOf(first)}`).send({ password: 'A-good-password-1' });
     expect(accepted.body).toEqual({ status: 'password_set' });
@@ -70,7 +70,7 @@ describe('an invitation sent again', () => {
     expect(await sendInvitation(payload, context())).toEqual({ kind: 'skipped', why: 'already sent' });
     await sleep(200);
     expect(smtp.mails).toHaveLength(1);
-    expect((await ImportJobModel.findById(job.id).lean())?.counts?.invited).toBe(1);
+    expect((await ImportModel.findById(job.id).lean())?.counts?.invited).toBe(1);
   });
 
   test('When an admin re-sends, then the old link works until the new mail goes out, the new link replaces it, a stale job of the old version sends nothing, and the user is still counted once', async () => {
@@ -93,7 +93,7 @@ describe('an invitation sent again', () => {
     // Replaced, and it says so (410), rather than looking like a mistyped link (404).
     expect((await service.anonymous().get(`/invite/${oldToken}`)).status).toBe(410);
     expect((await service.anonymous().get(`/invite/${newToken}`)).status).toBe(200);
-    expect((await ImportJobModel.findById(job.id).lean())?.counts?.invited).toBe(1);
+    expect((await ImportModel.findById(job.id).lean())?.counts?.invited).toBe(1);
   });
 
   test('When the user was deleted before the mail went out, then the invitation is failed with the reason, not left queued', async () => {

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Types } from 'mongoose';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { requeueStrandedInvitations } from '../../shared/invitations/requeueStrandedInvitations';
 import { QUEUE_NAMES, connectRedis, enqueueInvitationsOn, invitationJobId, queueConnection, requeueInvitationJobsOn, type InvitationJobPayload } from '../../shared/queues/queues';
@@ -98,18 +98,18 @@ describe('re-queueing stranded invitations', () => {
     const { importId, userIds } = await importedUsers('count', 3);
     const [counted, uncounted, waiting] = userIds.map((userId) => new Types.ObjectId(userId));
     const earlier = new Date(Date.now() - 1000);
-    const invitedCount = async () => (await ImportJobModel.findById(importId).lean())?.counts?.invited;
+    const invitedCount = async () => (await ImportModel.findById(importId).lean())?.counts?.invited;
     // Two mails went out; the worker recording the second died before raising the count.
     await InvitationModel.collection.updateMany({ userId: { $in: [counted, uncounted] } }, { $set: { status: 'sent', sentAt: earlier, updatedAt: earlier } });
     await InvitationModel.collection.updateOne({ userId: uncounted }, { $set: { invitedCountPending: true } });
-    await ImportJobModel.updateOne({ _id: importId }, { $set: { 'counts.invited': 1 } });
+    await ImportModel.updateOne({ _id: importId }, { $set: { 'counts.invited': 1 } });
 
     // The third is still queued (its count may be in flight): a recount now could count it twice.
     await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 });
     expect(await invitedCount()).toBe(1);
 
     await InvitationModel.collection.updateOne({ userId: waiting }, { $set: { status: 'sent', sentAt: new Date() } });
-    await ImportJobModel.updateOne({ _id: importId }, { $inc: { 'counts.invited': 1 } });
+    await ImportModel.updateOne({ _id: importId }, { $inc: { 'counts.invited': 1 } });
     expect(await requeueStrandedInvitations(requeueJobs(), { olderThanMs: 0 })).toBe(0);
     expect(await invitedCount()).toBe(3);
     expect(await InvitationModel.countDocuments({ invitedCountPending: true })).toBe(0);

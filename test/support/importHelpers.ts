@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { isFinalStatus } from '../../shared/rules/importStatuses';
 import type { TestService } from './testService';
 
@@ -93,7 +93,7 @@ export async function createGroups(service: TestService, ...names: string[]): Pr
 
 /** A refused upload leaves nothing: no job, nothing on the import queue, no stored bytes. */
 export async function expectNothingKept(service: TestService): Promise<void> {
-  expect(await ImportJobModel.countDocuments()).toBe(0);
+  expect(await ImportModel.countDocuments()).toBe(0);
   const counts = await service.runtime.importQueue.getJobCounts();
   expect(Object.values(counts).reduce((sum, count) => sum + count, 0)).toBe(0);
   expect(await mongoose.connection.db!.collection('uploads.files').countDocuments()).toBe(0);

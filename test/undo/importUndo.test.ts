@@ -4,7 +4,7 @@
  */
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { ImportChangeModel } from '../../shared/data/importChangeModel';
-import { ImportJobModel, type ImportJobDocument } from '../../shared/data/importJobModel';
+import { ImportModel, type ImportRecord } from '../../shared/data/importModel';
 import { UserModel } from '../../shared/data/userModel';
 import { runUndo } from '../../shared/undo/runUndo';
 import { undoImport } from '../../shared/undo/undoImport';
@@ -133,7 +133,7 @@ describe('undo of an import', () => {
     expect(ofUndo.status).toBe(409);
     expect(ofUndo.body.error).toMatchObject({ code: 'undo_of_undo', message: expect.stringContaining(`nor the import it took back run again (import ${imported.id}). To apply its changes again, an admin uploads its file again.`) });
 
-    const running = await ImportJobModel.create({ ...(await uploadFieldsOf(imported.id)), status: 'running' });
+    const running = await ImportModel.create({ ...(await uploadFieldsOf(imported.id)), status: 'running' });
     const notEnded = await service.asAdmin().post(`/api/imports/${running._id}/undo`);
     expect(notEnded.status).toBe(409);
     expect(notEnded.body.error).toMatchObject({ code: 'import_not_finished', message: expect.stringContaining('Wait for it to end') });
@@ -205,7 +205,7 @@ describe('an undo replayed after its writes landed', () => {
     const firstExport = await exportCsv(service);
     expect(firstExport).not.toEqual(exportBefore);
 
-    await ImportJobModel.updateOne(
+    await ImportModel.updateOne(
       { _id: started.id },
       { $set: { status: 'running', finishedAt: null, checkpointRow: 0, 'counts.processed': 0, 'counts.restored': 0, 'counts.removed': 0, 'counts.conflicts': 0, 'counts.failed': 0 } },
     );
@@ -220,7 +220,7 @@ describe('an undo replayed after its writes landed', () => {
 
 /** A copy of a job's upload fields, for a job this test records directly. */
 async function uploadFieldsOf(importId: string) {
-  const job = await ImportJobModel.findById(importId).lean<ImportJobDocument>();
+  const job = await ImportModel.findById(importId).lean<ImportRecord>();
   if (!job) throw new Error(`no import ${importId}`);
   const { fileName, fileId, fileSize, encoding, delimiter, headers } = job;
   return { fileName, fileId, fileSize, encoding, delimiter, headers };

@@ -4,7 +4,7 @@
  * a change can be made at a known point: right after its first chunk is committed.
  */
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
-import * as importJobStore from '../../shared/data/importJobStore';
+import * as importStore from '../../shared/data/importStore';
 import { InvitationModel } from '../../shared/data/invitationModel';
 import { UserModel } from '../../shared/data/userModel';
 import { runUndo } from '../../shared/undo/runUndo';
@@ -30,8 +30,8 @@ const csv = (...rows: string[]) => `${HEADER}\n${rows.join('\n')}\n`;
 
 /** Undoes the import in this process, one record a chunk, calling `between` once the first chunk is committed. */
 async function undoWithChangeBetweenChunks(importId: string, between: () => Promise<void>) {
-  const commit = importJobStore.commitUndoChunk;
-  jest.spyOn(importJobStore, 'commitUndoChunk').mockImplementationOnce(async (...args) => {
+  const commit = importStore.commitUndoChunk;
+  jest.spyOn(importStore, 'commitUndoChunk').mockImplementationOnce(async (...args) => {
     const verdict = await commit(...args);
     await between();
     return verdict;

@@ -3,7 +3,7 @@
  * the undo use case; undo jobs an earlier version queued as `import` jobs still run as undos, and
  * recovery queues a stranded undo again as an `undo` job.
  */
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { UserModel } from '../../shared/data/userModel';
 import { requeueStrandedImports } from '../../shared/imports/requeueStrandedImports';
 import { importQueueForRecovery } from '../../shared/queues/queues';
@@ -54,7 +54,7 @@ describe('undo as a job of its own', () => {
     // Started, but its queue job never reached Redis (or Redis lost it).
     const started = await undoImport(imported.id, 'admin', async () => undefined);
     expect(await importQueue.getJob(started.id)).toBeUndefined();
-    expect(await ImportJobModel.countDocuments({ _id: started.id, status: 'queued' })).toBe(1);
+    expect(await ImportModel.countDocuments({ _id: started.id, status: 'queued' })).toBe(1);
 
     expect(await requeueStrandedImports(importQueueForRecovery(importQueue, deploymentId), { olderThanMs: 0 })).toBe(1);
     const requeued = await importQueue.getJob(started.id);

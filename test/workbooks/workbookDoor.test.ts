@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { expectNothingKept, uploadWorkbook } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import {
@@ -55,9 +55,9 @@ describe('the door check of a workbook upload', () => {
     const workbook = await userWorkbook([['Read me'], ['Upload the Users sheet']], { sheetName: 'Notes', extraSheets: [{ name: 'Users', rows: USERS }] });
     const response = await uploadWorkbook(service, workbook);
     expect(response.status).toBe(202);
-    const job = await ImportJobModel.findById(response.body.id).lean();
+    const job = await ImportModel.findById(response.body.id).lean();
     expect(job).toMatchObject({ fileFormat: 'xlsx', worksheet: { name: 'Users' }, headers: USER_HEADER });
-    await ImportJobModel.deleteMany({});
+    await ImportModel.deleteMany({});
     await service.runtime.importQueue.obliterate({ force: true });
     await mongoose.connection.db!.collection('uploads.files').deleteMany({});
     await mongoose.connection.db!.collection('uploads.chunks').deleteMany({});

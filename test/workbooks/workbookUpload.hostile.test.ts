@@ -6,7 +6,7 @@
 import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { UserModel } from '../../shared/data/userModel';
-import { ImportJobModel } from '../../shared/data/importJobModel';
+import { ImportModel } from '../../shared/data/importModel';
 import { downloadBytes, exportCsv, importCsv, importWorkbook, uploadWorkbook, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { zipArchive, zipFromRawEntries } from '../support/zipWriter';
@@ -326,7 +326,7 @@ describe('broken XML and zip tricks are refused with what to do, never a 500 (ho
   ])('When the workbook holds %s, then it is refused with what to do, never a 500', async (_name, build, status, code) => {
     const response = await uploadWorkbook(service, build());
     expectRefusal(response, { status, code });
-    expect(await ImportJobModel.countDocuments({ status: { $nin: ['completed', 'completed_with_errors', 'failed', 'cancelled'] } })).toBe(0);
+    expect(await ImportModel.countDocuments({ status: { $nin: ['completed', 'completed_with_errors', 'failed', 'cancelled'] } })).toBe(0);
   });
 
   test('When the zip ends with a comment, then it is read', async () => {
