@@ -30,5 +30,5 @@ done
 echo "passed $passed of $runs"
 echo "failed tests (runs they failed in):"
 # Each failure once per run (jest repeats them in its summary), then counted across runs.
-for log in "$logs"/run-*.log; do grep '^  ● ' "$log" | sed 's/^  ● //' | sort -u; done | sort | uniq -c | sort -rn | sed 's/^/  /'
+for log in "$logs"/run-*.log; do grep '^  ● ' "$log" | grep -v '^  ● Console$' | sed 's/^  ● //' | sort -u; done | sort | uniq -c | sort -rn | sed 's/^/  /'
 [ "$passed" -eq "$runs" ]
