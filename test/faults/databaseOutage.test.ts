@@ -1,7 +1,7 @@
 import { UserModel } from '../../shared/data/userModel';
 import { importCsv, uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
-import { commandOn, startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import { commandOn, startMongoProxy, type TcpProxy } from '../support/tcpProxy';
 import { CHUNK_SIZE, FAULT_ROWS, FAULT_TIMEOUT_MS, usersCsv } from './faultKit';
 
 // The whole service (API, workers, these assertions) reaches MongoDB through a proxy that
@@ -9,8 +9,7 @@ import { CHUNK_SIZE, FAULT_ROWS, FAULT_TIMEOUT_MS, usersCsv } from './faultKit';
 let proxy: TcpProxy;
 let service: TestService;
 beforeAll(async () => {
-  const mongo = new URL(process.env.MONGO_URL as string);
-  proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+  proxy = await startMongoProxy();
   service = await startTestService(
     // A short wait for the database: a dropped connection is back within a second, and the
     // last test outlasts it on purpose.

@@ -13,7 +13,7 @@
 import { startSmtpCapture, type CapturedMail, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
-import { commandOn, startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import { commandOn, startMongoProxy, type TcpProxy } from '../support/tcpProxy';
 import { exited, startWorkerProcess, stopServiceProcesses } from '../support/workerProcess';
 import { sleep } from './faultKit';
 
@@ -24,8 +24,7 @@ let proxy: TcpProxy;
 let smtp: SmtpCapture;
 let service: TestService;
 beforeAll(async () => {
-  const mongo = new URL(process.env.MONGO_URL as string);
-  proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+  proxy = await startMongoProxy();
   smtp = await startSmtpCapture();
   service = await startTestService({ SMTP_URL: smtp.url, IMPORT_CHUNK_SIZE: '2', WORKER_LOCK_SECONDS: '2', INVITE_RATE_PER_SECOND: '1000' });
 });

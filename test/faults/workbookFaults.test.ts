@@ -9,7 +9,7 @@ import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpC
 import { createGroups, errorsCsv, uploadCsv, uploadWorkbook, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
 import { CRASH_ROWS } from './faultKit';
-import { commandOn, startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import { commandOn, startMongoProxy, type TcpProxy } from '../support/tcpProxy';
 import { exited, startWorkerProcess, stopServiceProcesses, type ServiceProcess } from '../support/workerProcess';
 import { userWorkbook } from '../support/workbookFiles';
 import { readZipEntries, zipArchive } from '../support/zipWriter';
@@ -22,8 +22,7 @@ let proxy: TcpProxy;
 let service: TestService;
 beforeAll(async () => {
   smtp = await startSmtpCapture();
-  const mongo = new URL(process.env.MONGO_URL as string);
-  proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+  proxy = await startMongoProxy();
   service = await startTestService(
     {
       MONGO_URL: proxy.rewrite(process.env.MONGO_URL as string), SMTP_URL: smtp.url, IMPORT_CHUNK_SIZE: '100',

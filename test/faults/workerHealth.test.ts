@@ -5,14 +5,13 @@
  */
 import { freePort } from '../../scripts/embedded/embeddedRedis';
 import { startTestService, type TestService } from '../support/testService';
-import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import { startMongoProxy, type TcpProxy } from '../support/tcpProxy';
 import { startWorkerProcess, stopServiceProcesses } from '../support/workerProcess';
 
 let proxy: TcpProxy;
 let service: TestService;
 beforeAll(async () => {
-  const mongo = new URL(process.env.MONGO_URL as string);
-  proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+  proxy = await startMongoProxy();
   service = await startTestService();
 });
 afterAll(async () => {

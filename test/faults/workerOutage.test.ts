@@ -2,7 +2,7 @@ import { UserModel } from '../../shared/data/userModel';
 import { startSmtpCapture, type SmtpCapture } from '../../scripts/embedded/smtpCapture';
 import { uploadCsv, waitForImport } from '../support/importHelpers';
 import { startTestService, type TestService } from '../support/testService';
-import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+import { startMongoProxy, type TcpProxy } from '../support/tcpProxy';
 import { exited, startWorkerProcess, stopServiceProcesses } from '../support/workerProcess';
 import { CHUNK_SIZE, FAULT_TIMEOUT_MS, INVITED_ROWS, OUTAGE_MS, invitedCount, processedAtLeast, sleep, usersCsv } from './faultKit';
 
@@ -12,8 +12,7 @@ let proxy: TcpProxy;
 let smtp: SmtpCapture;
 let service: TestService;
 beforeAll(async () => {
-  const mongo = new URL(process.env.MONGO_URL as string);
-  proxy = await startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+  proxy = await startMongoProxy();
   smtp = await startSmtpCapture();
   service = await startTestService(
     { SMTP_URL: smtp.url, IMPORT_CHUNK_SIZE: CHUNK_SIZE, WORKER_QUEUES: 'invitations', INVITE_RATE_PER_SECOND: '1000' },

@@ -28,6 +28,12 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/** A proxy in front of the tests' MongoDB (MONGO_URL): the road a process takes when the test means to cut it. */
+export function startMongoProxy(): Promise<TcpProxy> {
+  const mongo = new URL(process.env.MONGO_URL as string);
+  return startTcpProxy({ host: mongo.hostname, port: Number(mongo.port) });
+}
+
 /**
  * A TCP proxy in front of MongoDB that a test cuts and restores, or that drops the connection
  * carrying one particular command: the faults a network, a restart or a failover cause, on
